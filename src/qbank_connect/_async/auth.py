@@ -1,0 +1,89 @@
+"""Bearer tokens for the async client: cached, refreshed ahead of expiry, fetched single-flight."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .._auth import AccessToken, TokenSource
+from .._concurrency import AsyncLock
+
+__all__ = ["AsyncOAuthTokens", "AsyncStaticTokens", "AsyncTokenFetcher", "AsyncTokens"]
+
+
+class AsyncTokenFetcher(Protocol):
+    async def __call__(self) -> AccessToken: ...
+
+
+class AsyncTokens:
+    """Where the client's bearer tokens come from."""
+
+    refreshable = False
+
+    async def get(self) -> AccessToken:
+        raise NotImplementedError
+
+    def invalidate(self, token: AccessToken) -> None:
+        """Forget ``token`` after a 401, unless a newer one already replaced it."""
+
+
+class AsyncStaticTokens(AsyncTokens):
+    """A pre-issued token (``token="..."``), or a callable asked for the current one on every call."""
+
+    def __init__(self, source: TokenSource) -> None:
+        self._source = source
+        self.refreshable = callable(source)
+        self._fixed = None if callable(source) else AccessToken(source, expires_in=None)
+
+    async def get(self) -> AccessToken:
+        if self._fixed is not None:
+            return self._fixed
+        assert callable(self._source)
+        value = self._source()
+        if not isinstance(value, str) or not value:
+            raise ValueError("the token= callable must return a non-empty string")
+        return AccessToken(value, expires_in=None)
+
+
+class AsyncOAuthTokens(AsyncTokens):
+    """Client-credentials tokens with single flight.
+
+    However many calls find no valid token at once, exactly one of them asks ``POST /token``;
+    the others wait for its result. If that request fails, every waiter gets its error, and the
+    next call tries again.
+    """
+
+    refreshable = True
+
+    def __init__(self, fetch: AsyncTokenFetcher) -> None:
+        self._fetch = fetch
+        self._token: AccessToken | None = None
+        self._lock = AsyncLock()
+        self._generation = 0
+        self._failure: BaseException | None = None
+
+    async def get(self) -> AccessToken:
+        token = self._token
+        if token is not None and token.is_fresh():
+            return token
+        generation = self._generation
+        async with self._lock:
+            token = self._token
+            if token is not None and token.is_fresh():
+                return token
+            failure = self._failure
+            if failure is not None and self._generation != generation:
+                # The request we queued behind failed: share its error instead of asking again.
+                raise failure.with_traceback(None)
+            try:
+                token = await self._fetch()
+            except Exception as exc:
+                self._failure = exc
+                self._generation += 1
+                raise
+            self._token, self._failure = token, None
+            self._generation += 1
+            return token
+
+    def invalidate(self, token: AccessToken) -> None:
+        if self._token is token:
+            self._token = None

@@ -1,0 +1,220 @@
+"""``AsyncQBankConnect``: the hand-written async client, from which ``QBankConnect`` is generated."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .._auth import TokenSource
+from .._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_TIMEOUT,
+    resolve_base_url,
+    resolve_timeout,
+    validate_max_retries,
+    validate_scopes,
+)
+from .._logging import setup_logging_from_env
+from .._secrets import Secret
+from .auth import AsyncStaticTokens
+from .requester import AsyncRequester
+from .resources import (
+    AsyncAccounts,
+    AsyncAccountsWithRawResponse,
+    AsyncBalances,
+    AsyncBalancesWithRawResponse,
+    AsyncPayments,
+    AsyncPaymentsWithRawResponse,
+    AsyncPositivePay,
+    AsyncPositivePayWithRawResponse,
+    AsyncTransactions,
+    AsyncTransactionsWithRawResponse,
+    AsyncTransfers,
+    AsyncTransfersWithRawResponse,
+)
+
+if TYPE_CHECKING:
+    from ..webhooks import Webhooks
+
+__all__ = ["AsyncQBankConnect"]
+
+
+class AsyncQBankConnect:
+    """The async QBank Connect client (asyncio and trio).
+
+    It fetches and refreshes OAuth tokens by itself, sends every transactional POST with an
+    ``Idempotency-Key``, retries what is safe to retry, and raises named errors.
+
+    Example::
+
+        async with AsyncQBankConnect(
+            client_id="...", client_secret="...", scopes=["balances.read"]
+        ) as client:
+            balance = await client.balances.get("acc_operating")
+
+    Args:
+        client_id, client_secret: OAuth client credentials (default: ``QBANK_CLIENT_ID``,
+            ``QBANK_CLIENT_SECRET``).
+        scopes: the scopes to ask for; every scope granted to the client when omitted.
+        environment: ``"production"`` or ``"sandbox"``.
+        base_url: overrides ``environment`` (default: ``QBANK_BASE_URL``).
+        timeout: seconds or an ``httpx.Timeout`` (default 60 s, 10 s to connect).
+        max_retries: automatic retries of a failed call (default 2).
+        http_client: an ``httpx.AsyncClient`` to send with; used as given and never closed here.
+        token: a pre-issued bearer token, or a callable returning the current one (no OAuth).
+        webhook_secret: the secret(s) for ``client.webhooks`` (default: ``QBANK_WEBHOOK_SECRET``).
+        default_headers: extra headers sent with every call.
+        max_retry_after: the longest ``Retry-After`` (s) honoured; longer ones raise at once.
+    """
+
+    accounts: AsyncAccounts
+    balances: AsyncBalances
+    transactions: AsyncTransactions
+    payments: AsyncPayments
+    transfers: AsyncTransfers
+    positive_pay: AsyncPositivePay
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        *,
+        scopes: Sequence[str] | None = None,
+        environment: str = "production",
+        base_url: str | httpx.URL | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        token: TokenSource | None = None,
+        webhook_secret: str | Sequence[str] | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
+    ) -> None:
+        setup_logging_from_env()
+        self.base_url = resolve_base_url(base_url, environment)
+        self.timeout = resolve_timeout(timeout)
+        self.max_retries = validate_max_retries(max_retries)
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise ValueError(
+                f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
+            )
+        self._requester = AsyncRequester(
+            base_url=self.base_url,
+            http_client=http_client,
+            default_headers=default_headers,
+            max_retry_after=max_retry_after,
+        )
+        self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
+        if token is not None:
+            if not callable(token) and (not isinstance(token, str) or not token):
+                raise ValueError("token must be a non-empty string or a callable returning one")
+            self._requester.tokens = AsyncStaticTokens(token)
+        else:
+            secret = client_secret or os.environ.get("QBANK_CLIENT_SECRET") or None
+            if not self.client_id or not secret:
+                missing = "client_id (or QBANK_CLIENT_ID)" if not self.client_id else (
+                    "client_secret (or QBANK_CLIENT_SECRET)"
+                )
+                raise ValueError(f"{missing} is required unless token= is given")
+            self._requester.use_client_credentials(
+                self.client_id, Secret(secret), validate_scopes(scopes)
+            )
+        self._webhook_secret = webhook_secret
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
+        self.accounts = AsyncAccounts(self)
+        self.balances = AsyncBalances(self)
+        self.transactions = AsyncTransactions(self)
+        self.payments = AsyncPayments(self)
+        self.transfers = AsyncTransfers(self)
+        self.positive_pay = AsyncPositivePay(self)
+
+    @functools.cached_property
+    def webhooks(self) -> Webhooks:
+        """Verify and parse webhook deliveries with the client's ``webhook_secret``.
+
+        Example::
+
+            event = client.webhooks.unwrap(body, request.headers)
+        """
+        from ..webhooks import Webhooks  # imported on first use: receivers only
+
+        return Webhooks(self._webhook_secret or os.environ.get("QBANK_WEBHOOK_SECRET") or None)
+
+    @property
+    def with_raw_response(self) -> AsyncQBankConnectWithRawResponse:
+        """The same operations, returning a :class:`~qbank_connect.RawResponse` with headers,
+        request id, idempotency key and retry count; ``.parse()`` gives the model.
+
+        Example::
+
+            raw = await client.with_raw_response.balances.get("acc_operating")
+            print(raw.request_id, raw.retries_taken)
+            balance = raw.parse()
+        """
+        return AsyncQBankConnectWithRawResponse(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncQBankConnect:
+        """A copy with other defaults, sharing this client's connections and token cache.
+
+        Example::
+
+            await client.with_options(timeout=5, max_retries=0).balances.get("acc_operating")
+        """
+        clone = copy.copy(self)
+        if timeout is not None:
+            clone.timeout = resolve_timeout(timeout)
+        if max_retries is not None:
+            clone.max_retries = validate_max_retries(max_retries)
+        clone._bind_resources()
+        return clone
+
+    async def authenticate(self) -> None:
+        """Fetch a token now, e.g. to check the credentials at start-up (calls do it anyway).
+
+        Example::
+
+            await client.authenticate()   # raises QBankTokenError on bad credentials
+        """
+        await self._requester.tokens.get()
+
+    async def aclose(self) -> None:
+        """Close the connections this client opened (not those of an ``http_client`` you gave)."""
+        await self._requester.aclose()
+
+    async def __aenter__(self) -> AsyncQBankConnect:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} base_url={self.base_url!r} client_id={self.client_id!r}>"
+
+
+class AsyncQBankConnectWithRawResponse:
+    def __init__(self, client: AsyncQBankConnect) -> None:
+        self.accounts = AsyncAccountsWithRawResponse(client.accounts)
+        self.balances = AsyncBalancesWithRawResponse(client.balances)
+        self.transactions = AsyncTransactionsWithRawResponse(client.transactions)
+        self.payments = AsyncPaymentsWithRawResponse(client.payments)
+        self.transfers = AsyncTransfersWithRawResponse(client.transfers)
+        self.positive_pay = AsyncPositivePayWithRawResponse(client.positive_pay)

@@ -1,0 +1,47 @@
+"""``client.balances``: real-time cash positions."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import httpx
+
+from ..._response import async_raw_method
+from ..._validation import path_id
+from ...models import Balance
+from .base import AsyncResource
+
+__all__ = ["AsyncBalances", "AsyncBalancesWithRawResponse"]
+
+
+class AsyncBalances(AsyncResource):
+    async def get(
+        self,
+        account_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Balance:
+        """The current cash position of an account, read in real time from the core system.
+
+        Example::
+
+            balance = await client.balances.get("acc_operating")
+            print(balance.available, balance.ledger, balance.currency)
+        """
+        return cast(
+            Balance,
+            await self._call(
+                "GET",
+                "/balances/" + path_id("account_id", account_id),
+                model=Balance,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+        )
+
+
+class AsyncBalancesWithRawResponse:
+    def __init__(self, balances: AsyncBalances) -> None:
+        raw = AsyncBalances(balances._client, raw=True)
+        self.get = async_raw_method(raw.get)

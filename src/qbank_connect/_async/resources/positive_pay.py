@@ -1,0 +1,89 @@
+"""``client.positive_pay``: issued-check registration and exceptions awaiting a decision."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+import httpx
+
+from ..._response import async_raw_method
+from ..._validation import coerce_body, limit_param, query, text_param
+from ...models import CheckException, CheckExceptionList, CheckIssue, CheckIssueRequest
+from ..pagination import AsyncPage
+from .base import AsyncResource
+
+__all__ = ["AsyncPositivePay", "AsyncPositivePayWithRawResponse"]
+
+
+class AsyncPositivePay(AsyncResource):
+    async def create_issue(
+        self,
+        request: CheckIssueRequest | Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> CheckIssue:
+        """Register an issued check (or, with ``void=True``, a void) for Positive Pay matching.
+
+        Example::
+
+            issue = await client.positive_pay.create_issue(
+                request={"account_id": "acc_operating", "check_number": "10042",
+                         "amount": "1250.00", "issue_date": "2026-11-20", "payee_name": "Acme"}
+            )
+        """
+        body = coerce_body(CheckIssueRequest, request)
+        return cast(
+            CheckIssue,
+            await self._call(
+                "POST",
+                "/positivepay/issues",
+                model=CheckIssue,
+                json_body=body.to_wire(),
+                transactional=True,
+                idempotency_key=idempotency_key,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+        )
+
+    async def list_exceptions(
+        self,
+        *,
+        account_id: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncPage[CheckException]:
+        """Presented checks that matched no issue record and await a pay/return decision.
+
+        Example::
+
+            async for exception in await client.positive_pay.list_exceptions():
+                print(exception.check_number, exception.reason, exception.decision_deadline)
+        """
+        params = query(
+            account_id=None if account_id is None else text_param("account_id", account_id),
+            limit=None if limit is None else limit_param(limit),
+            cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
+        )
+        return cast(
+            AsyncPage[CheckException],
+            await self._list(
+                "/positivepay/exceptions",
+                model=CheckExceptionList,
+                params=params or {},
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+        )
+
+
+class AsyncPositivePayWithRawResponse:
+    def __init__(self, positive_pay: AsyncPositivePay) -> None:
+        raw = AsyncPositivePay(positive_pay._client, raw=True)
+        self.create_issue = async_raw_method(raw.create_issue)
+        self.list_exceptions = async_raw_method(raw.list_exceptions)

@@ -1,0 +1,105 @@
+"""The few primitives that differ between the async client and its generated sync twin.
+
+The async code names only the ``Async*``/``async_*`` spellings below; ``scripts/unasync.py``
+renames them to the blocking ones, so neither tree ever imports anyio, asyncio or threading.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from types import TracebackType
+
+import anyio
+import anyio.lowlevel
+
+__all__ = [
+    "AsyncLock",
+    "Lock",
+    "async_context_identity",
+    "async_sleep",
+    "sleep",
+    "sync_context_identity",
+]
+
+
+class AsyncLock:
+    """An anyio lock (asyncio and trio) that follows the client from one event loop to the next.
+
+    A lock bound to a closed event loop would fail or hang on the next ``asyncio.run``; this one
+    makes a fresh lock whenever it is used from another loop."""
+
+    __slots__ = ("_lock", "_loop")
+
+    def __init__(self) -> None:
+        self._lock: anyio.Lock | None = None
+        self._loop: object = None
+
+    async def __aenter__(self) -> None:
+        loop = anyio.lowlevel.current_token()
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = anyio.Lock(), loop
+        await self._lock.acquire()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._lock is not None
+        self._lock.release()
+
+
+class Lock:
+    """A threading lock that a forked child gets back unlocked (Celery prefork, gunicorn)."""
+
+    __slots__ = ("__weakref__", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        _locks.add(self)
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._lock.release()
+
+
+_locks: weakref.WeakSet[Lock] = weakref.WeakSet()
+
+
+def _reset_locks_in_child() -> None:
+    # A lock held by another thread at fork time would never be released in the child.
+    for lock in list(_locks):
+        lock._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_locks_in_child)
+
+
+async def async_sleep(seconds: float) -> None:
+    await anyio.sleep(seconds)
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def async_context_identity() -> object:
+    """Identifies the running event loop: connections opened on one loop can't be used on another."""
+    return anyio.lowlevel.current_token()
+
+
+def sync_context_identity() -> object:
+    """Identifies the process: connections opened before ``os.fork()`` belong to the parent."""
+    return os.getpid()

@@ -1,0 +1,96 @@
+"""Client defaults: environments, timeouts, the User-Agent and the shared TLS context."""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import ssl
+from collections.abc import Sequence
+
+import httpx
+
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_RETRY_AFTER",
+    "DEFAULT_TIMEOUT",
+    "ENVIRONMENTS",
+    "resolve_base_url",
+    "resolve_timeout",
+    "shared_ssl_context",
+    "user_agent",
+]
+
+ENVIRONMENTS = {
+    "production": "https://api.qbankconnect.com/v1",
+    "sandbox": "https://sandbox.qbankconnect.com/v1",
+}
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+"""Finite by default: a call never hangs forever on a dead connection."""
+
+DEFAULT_MAX_RETRIES = 2
+
+DEFAULT_MAX_RETRY_AFTER = 60.0
+"""A ``Retry-After`` longer than this raises at once instead of sleeping."""
+
+DEFAULT_POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+
+@functools.lru_cache(maxsize=1)
+def user_agent() -> str:
+    return (
+        f"qbank-connect-python/{__version__} "
+        f"Python/{platform.python_version()} httpx/{httpx.__version__}"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verified TLS context for every client: building one costs tens of milliseconds."""
+    return httpx.create_ssl_context()
+
+
+def resolve_base_url(base_url: str | httpx.URL | None, environment: str) -> str:
+    if base_url is None:
+        base_url = os.environ.get("QBANK_BASE_URL") or None
+    if base_url is None:
+        try:
+            base_url = ENVIRONMENTS[environment]
+        except KeyError:
+            known = ", ".join(repr(name) for name in ENVIRONMENTS)
+            raise ValueError(f"environment must be one of {known}, got {environment!r}") from None
+    url = httpx.URL(str(base_url))
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"base_url must be an absolute http(s) URL, got {str(base_url)!r}")
+    return str(url).rstrip("/")
+
+
+def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if timeout is None:
+        raise ValueError("timeout must be a number of seconds or an httpx.Timeout, not None")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return httpx.Timeout(float(timeout), connect=min(10.0, float(timeout)))
+
+
+def validate_max_retries(max_retries: object) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
+    return max_retries
+
+
+def validate_scopes(scopes: Sequence[str] | str | None) -> tuple[str, ...] | None:
+    if scopes is None:
+        return None
+    if isinstance(scopes, str):
+        scopes = scopes.split()
+    result = tuple(scopes)
+    for scope in result:
+        if not isinstance(scope, str) or not scope or any(c.isspace() for c in scope):
+            raise ValueError(f"scopes must be non-empty strings without spaces, got {scope!r}")
+    return result

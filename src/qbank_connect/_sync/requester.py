@@ -1,0 +1,314 @@
+# Generated from src/qbank_connect/_async/requester.py by scripts/unasync.py: do not edit.
+# Change the async source and run `python scripts/unasync.py`.
+"""The request pipeline of the blocking client: auth, idempotency, retries, errors, parsing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from .._auth import AccessToken, basic_authorization, parse_token_response, token_request_body
+from .._concurrency import sync_context_identity, sleep
+from .._config import DEFAULT_POOL_LIMITS, resolve_timeout, shared_ssl_context, user_agent
+from .._idempotency import new_idempotency_key, validate_idempotency_key
+from .._logging import logger
+from .._response import RawResponse, error_from_response, parse_model
+from .._retry import RETRYABLE_STATUS_CODES, retry_delay
+from .._secrets import Secret
+from .._upload import AchUpload
+from ..errors import QBankConnectionError, QBankError, QBankTimeoutError
+from .auth import OAuthTokens, Tokens
+
+__all__ = ["Requester"]
+
+_JSON = "application/json"
+
+
+class Requester:
+    """Sends one logical API call, however many HTTP attempts it takes.
+
+    Owned by the client and shared by its ``with_options`` copies, so they share the connection
+    pool and the token cache."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        http_client: httpx.Client | None,
+        default_headers: Mapping[str, str] | None,
+        max_retry_after: float,
+    ) -> None:
+        self.base_url = base_url
+        self.max_retry_after = max_retry_after
+        self._injected = http_client
+        self._owned: httpx.Client | None = None
+        self._owned_for: object = None
+        self._closed = False
+        self.tokens: Tokens = Tokens()
+        headers = {"Accept": _JSON, "User-Agent": user_agent()}
+        headers.update(default_headers or {})
+        self._headers = headers
+
+    def use_client_credentials(
+        self, client_id: str, client_secret: Secret, scopes: tuple[str, ...] | None
+    ) -> None:
+        self._token_url = self.base_url + "/token"
+        self._token_authorization = basic_authorization(client_id, client_secret)
+        self._token_body = token_request_body(scopes)
+        self.tokens = OAuthTokens(self._fetch_token)
+
+    # -- the connection pool ---------------------------------------------------------------
+
+    def http_client(self) -> httpx.Client:
+        if self._injected is not None:
+            return self._injected
+        if self._closed:
+            raise QBankError("this client is closed; create a new one")
+        owner = sync_context_identity()
+        if self._owned is None or self._owned_for is not owner:
+            # First use, or a new event loop (or process): connections of the old one can't be used.
+            self._owned = httpx.Client(
+                verify=shared_ssl_context(), limits=DEFAULT_POOL_LIMITS, follow_redirects=False
+            )
+            self._owned_for = owner
+        return self._owned
+
+    def close(self) -> None:
+        self._closed = True
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            owned.close()
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: type[Any],
+        wrap: Callable[[Any], Any] | None = None,
+        timeout: httpx.Timeout,
+        max_retries: int,
+        params: Mapping[str, Any] | None = None,
+        json_body: bytes | None = None,
+        upload: AchUpload | None = None,
+        upload_fields: Mapping[str, str] | None = None,
+        transactional: bool = False,
+        idempotency_key: str | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """Send the call; return the parsed model (``wrap``-ped), or a :class:`RawResponse` if ``raw``."""
+        if transactional:
+            key = (
+                new_idempotency_key()
+                if idempotency_key is None
+                else validate_idempotency_key(idempotency_key)
+            )
+        else:
+            key = None
+        started = time.monotonic()
+        url = self.base_url + path
+        timeouts = timeout.as_dict()
+        headers = dict(self._headers)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        if json_body is not None:
+            headers["Content-Type"] = _JSON
+
+        retries = 0
+        replayed_401 = False
+        while True:
+            token = self.tokens.get()
+            headers["Authorization"] = token.authorization
+            if upload is not None:
+                request = httpx.Request(
+                    method,
+                    url,
+                    headers=headers,
+                    files={"file": (upload.file_name, upload.body_for_attempt(retries), "text/plain")},
+                    data=dict(upload_fields or {}),
+                    extensions={"timeout": timeouts},
+                )
+            else:
+                request = httpx.Request(
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    content=json_body,
+                    extensions={"timeout": timeouts},
+                )
+            response, failure = self._attempt(request, key, retries)
+            if response is not None and response.status_code < 300:
+                self._log_done(method, path, response, key, retries, started)
+                if raw:
+                    return RawResponse(
+                        response,
+                        model=model,
+                        wrap=wrap,
+                        idempotency_key=key,
+                        retries_taken=retries,
+                        elapsed=timedelta(seconds=time.monotonic() - started),
+                    )
+                parsed = parse_model(model, response, idempotency_key=key)
+                return parsed if wrap is None else wrap(parsed)
+
+            if (
+                response is not None
+                and response.status_code == 401
+                and not replayed_401
+                and self.tokens.refreshable
+            ):
+                # The token was refused: drop it (only if no one replaced it yet) and replay once.
+                replayed_401 = True
+                self.tokens.invalidate(token)
+                if upload is not None and not upload.rewindable:
+                    raise _not_rewindable(error_from_response(response, idempotency_key=key))
+                continue
+
+            delay = self._retry_delay(response, failure, retries, max_retries)
+            if delay is None or (upload is not None and not upload.rewindable):
+                error = failure or error_from_response(
+                    response,  # type: ignore[arg-type]
+                    idempotency_key=key,
+                    retries_taken=retries,
+                )
+                if delay is not None:
+                    raise _not_rewindable(error)
+                self._log_failed(method, path, response, key, retries, started)
+                raise error
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(
+                    "retrying %s %s in %.2fs (retry %d of %d, after %s, idempotency_key=%s)",
+                    method,
+                    path,
+                    delay,
+                    retries + 1,
+                    max_retries,
+                    response.status_code if response is not None else type(failure).__name__,
+                    key,
+                )
+            sleep(delay)
+            retries += 1
+
+    def _attempt(
+        self, request: httpx.Request, key: str | None, retries: int
+    ) -> tuple[httpx.Response | None, QBankError | None]:
+        try:
+            return self.http_client().send(request), None
+        except httpx.TimeoutException as exc:
+            return None, QBankTimeoutError(
+                f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
+                request=request,
+                idempotency_key=key,
+                retries_taken=retries,
+            )
+        except httpx.TransportError as exc:
+            return None, QBankConnectionError(
+                f"{request.method} {request.url.path} failed: {type(exc).__name__}: {exc}",
+                request=request,
+                idempotency_key=key,
+                retries_taken=retries,
+            )
+
+    def _retry_delay(
+        self,
+        response: httpx.Response | None,
+        failure: QBankError | None,
+        retries: int,
+        max_retries: int,
+    ) -> float | None:
+        if retries >= max_retries:
+            return None
+        if response is None:
+            return retry_delay(retries, None, max_retry_after=self.max_retry_after)
+        if response.status_code not in RETRYABLE_STATUS_CODES:
+            return None
+        return retry_delay(retries, response.headers, max_retry_after=self.max_retry_after)
+
+    def _fetch_token(self) -> AccessToken:
+        headers = {
+            "Accept": _JSON,
+            "User-Agent": self._headers["User-Agent"],
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": self._token_authorization.reveal(),
+        }
+        timeouts = resolve_timeout(30.0).as_dict()
+        retries = 0
+        while True:
+            request = httpx.Request(
+                "POST",
+                self._token_url,
+                headers=headers,
+                content=self._token_body,
+                extensions={"timeout": timeouts},
+            )
+            response, failure = self._attempt(request, None, retries)
+            delay = self._retry_delay(response, failure, retries, 2)
+            if delay is None or (response is not None and response.status_code == 200):
+                if response is None:
+                    assert failure is not None
+                    raise failure
+                logger.debug("POST /token -> %s", response.status_code)
+                return parse_token_response(response)
+            sleep(delay)
+            retries += 1
+
+    # -- logging ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _log_done(
+        method: str,
+        path: str,
+        response: httpx.Response,
+        key: str | None,
+        retries: int,
+        started: float,
+    ) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s request_id=%s idempotency_key=%s retries=%d elapsed=%.1fms",
+                method,
+                path,
+                response.status_code,
+                response.headers.get("request-id"),
+                key,
+                retries,
+                (time.monotonic() - started) * 1000,
+            )
+
+    @staticmethod
+    def _log_failed(
+        method: str,
+        path: str,
+        response: httpx.Response | None,
+        key: str | None,
+        retries: int,
+        started: float,
+    ) -> None:
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s %s failed: %s request_id=%s idempotency_key=%s retries=%d elapsed=%.1fms",
+                method,
+                path,
+                response.status_code if response is not None else "no response",
+                response.headers.get("request-id") if response is not None else None,
+                key,
+                retries,
+                (time.monotonic() - started) * 1000,
+            )
+
+
+def _not_rewindable(error: QBankError) -> QBankError:
+    error.args = (
+        f"{error.args[0]} [not retried automatically: the upload stream cannot be rewound; "
+        "call again with a fresh stream and the same idempotency_key]",
+    )
+    return error
+

@@ -1,0 +1,84 @@
+# Generated from src/qbank_connect/_async/resources/accounts.py by scripts/unasync.py: do not edit.
+# Change the async source and run `python scripts/unasync.py`.
+"""``client.accounts``: the client's bank accounts (batch-latent, refreshed nightly)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import httpx
+
+from ..._response import raw_method
+from ..._validation import limit_param, path_id, query, text_param
+from ...models import Account, AccountList
+from ..pagination import Page
+from .base import Resource
+
+__all__ = ["Accounts", "AccountsWithRawResponse"]
+
+
+class Accounts(Resource):
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Page[Account]:
+        """List the client's accounts, a page at a time (``limit`` 1-100, default 25).
+
+        Example::
+
+            page = client.accounts.list(limit=10)
+            for account in page:
+                print(account.id, account.name)
+        """
+        params = query(
+            limit=None if limit is None else limit_param(limit),
+            cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
+        )
+        return cast(
+            Page[Account],
+            self._list(
+                "/accounts",
+                model=AccountList,
+                params=params or {},
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+        )
+
+    def get(
+        self,
+        account_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Account:
+        """Get one account.
+
+        Example::
+
+            account = client.accounts.get("acc_operating")
+            print(account.account_number_last4)
+        """
+        return cast(
+            Account,
+            self._call(
+                "GET",
+                "/accounts/" + path_id("account_id", account_id),
+                model=Account,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+        )
+
+
+class AccountsWithRawResponse:
+    def __init__(self, accounts: Accounts) -> None:
+        raw = Accounts(accounts._client, raw=True)
+        self.list = raw_method(raw.list)
+        self.get = raw_method(raw.get)
+
+

@@ -1,0 +1,49 @@
+# Generated from src/qbank_connect/_async/resources/balances.py by scripts/unasync.py: do not edit.
+# Change the async source and run `python scripts/unasync.py`.
+"""``client.balances``: real-time cash positions."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import httpx
+
+from ..._response import raw_method
+from ..._validation import path_id
+from ...models import Balance
+from .base import Resource
+
+__all__ = ["Balances", "BalancesWithRawResponse"]
+
+
+class Balances(Resource):
+    def get(
+        self,
+        account_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Balance:
+        """The current cash position of an account, read in real time from the core system.
+
+        Example::
+
+            balance = client.balances.get("acc_operating")
+            print(balance.available, balance.ledger, balance.currency)
+        """
+        return cast(
+            Balance,
+            self._call(
+                "GET",
+                "/balances/" + path_id("account_id", account_id),
+                model=Balance,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+        )
+
+
+class BalancesWithRawResponse:
+    def __init__(self, balances: Balances) -> None:
+        raw = Balances(balances._client, raw=True)
+        self.get = raw_method(raw.get)

@@ -1,0 +1,91 @@
+# Generated from src/qbank_connect/_async/resources/positive_pay.py by scripts/unasync.py: do not edit.
+# Change the async source and run `python scripts/unasync.py`.
+"""``client.positive_pay``: issued-check registration and exceptions awaiting a decision."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+import httpx
+
+from ..._response import raw_method
+from ..._validation import coerce_body, limit_param, query, text_param
+from ...models import CheckException, CheckExceptionList, CheckIssue, CheckIssueRequest
+from ..pagination import Page
+from .base import Resource
+
+__all__ = ["PositivePay", "PositivePayWithRawResponse"]
+
+
+class PositivePay(Resource):
+    def create_issue(
+        self,
+        request: CheckIssueRequest | Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> CheckIssue:
+        """Register an issued check (or, with ``void=True``, a void) for Positive Pay matching.
+
+        Example::
+
+            issue = client.positive_pay.create_issue(
+                request={"account_id": "acc_operating", "check_number": "10042",
+                         "amount": "1250.00", "issue_date": "2026-11-20", "payee_name": "Acme"}
+            )
+        """
+        body = coerce_body(CheckIssueRequest, request)
+        return cast(
+            CheckIssue,
+            self._call(
+                "POST",
+                "/positivepay/issues",
+                model=CheckIssue,
+                json_body=body.to_wire(),
+                transactional=True,
+                idempotency_key=idempotency_key,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+        )
+
+    def list_exceptions(
+        self,
+        *,
+        account_id: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Page[CheckException]:
+        """Presented checks that matched no issue record and a pay/return decision.
+
+        Example::
+
+            for exception in client.positive_pay.list_exceptions():
+                print(exception.check_number, exception.reason, exception.decision_deadline)
+        """
+        params = query(
+            account_id=None if account_id is None else text_param("account_id", account_id),
+            limit=None if limit is None else limit_param(limit),
+            cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
+        )
+        return cast(
+            Page[CheckException],
+            self._list(
+                "/positivepay/exceptions",
+                model=CheckExceptionList,
+                params=params or {},
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+        )
+
+
+class PositivePayWithRawResponse:
+    def __init__(self, positive_pay: PositivePay) -> None:
+        raw = PositivePay(positive_pay._client, raw=True)
+        self.create_issue = raw_method(raw.create_issue)
+        self.list_exceptions = raw_method(raw.list_exceptions)

@@ -1,0 +1,60 @@
+# Generated from src/qbank_connect/_async/resources/transfers.py by scripts/unasync.py: do not edit.
+# Change the async source and run `python scripts/unasync.py`.
+"""``client.transfers``: real-time moves between the client's own accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+import httpx
+
+from ..._response import raw_method
+from ..._validation import coerce_body
+from ...models import Payment, TransferRequest
+from .base import Resource
+
+__all__ = ["Transfers", "TransfersWithRawResponse"]
+
+
+class Transfers(Resource):
+    def create(
+        self,
+        request: TransferRequest | Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> Payment:
+        """Move funds between two of the client's accounts, in real time.
+
+        Sent with an ``Idempotency-Key`` (a new UUID v4 unless you pass ``idempotency_key``);
+        automatic retries reuse it, so the transfer happens at most once.
+
+        Example::
+
+            payment = client.transfers.create(
+                request={"source_account_id": "acc_operating",
+                         "destination_account_id": "acc_payroll", "amount": "2500.00"}
+            )
+        """
+        body = coerce_body(TransferRequest, request)
+        return cast(
+            Payment,
+            self._call(
+                "POST",
+                "/transfers",
+                model=Payment,
+                json_body=body.to_wire(),
+                transactional=True,
+                idempotency_key=idempotency_key,
+                timeout=timeout,
+                max_retries=max_retries,
+            ),
+        )
+
+
+class TransfersWithRawResponse:
+    def __init__(self, transfers: Transfers) -> None:
+        raw = Transfers(transfers._client, raw=True)
+        self.create = raw_method(raw.create)

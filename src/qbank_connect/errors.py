@@ -1,0 +1,310 @@
+"""Every failure the SDK raises, all under :class:`QBankError`.
+
+HTTP failures carry what support needs (``status_code``, ``error_code``, ``request_id``,
+``idempotency_key``, ``headers``, ``body``); network failures and malformed answers have their own
+classes. Messages never contain credentials or tokens.
+
+Example::
+
+    from qbank_connect.errors import QBankIdempotencyConflict, QBankRateLimitError
+
+    try:
+        client.payments.create_ach(request=ach)
+    except QBankIdempotencyConflict as e:
+        payment = client.payments.wait(e.transaction_id)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .models import Payment
+
+__all__ = [
+    "QBankAPIError",
+    "QBankAuthenticationError",
+    "QBankBadRequestError",
+    "QBankConflictError",
+    "QBankConnectionError",
+    "QBankError",
+    "QBankIdempotencyConflict",
+    "QBankIdempotencyKeyReuseError",
+    "QBankInsufficientFundsError",
+    "QBankInternalServerError",
+    "QBankNotFoundError",
+    "QBankPaymentWaitTimeout",
+    "QBankPermissionDeniedError",
+    "QBankRateLimitError",
+    "QBankResponseValidationError",
+    "QBankServiceUnavailableError",
+    "QBankTimeoutError",
+    "QBankTokenError",
+    "QBankUnprocessableEntityError",
+    "QBankWebhookVerificationError",
+]
+
+
+class QBankError(Exception):
+    """Base of every exception the SDK raises."""
+
+
+class QBankAPIError(QBankError):
+    """The API answered with an HTTP error status.
+
+    Attributes:
+        status_code: the HTTP status.
+        message: QBank's explanation (``message``, or a problem's ``detail``).
+        error_code: QBank's code, e.g. ``ERR_FUNDS_001`` (``None`` when the body had none).
+        request_id: the ``Request-Id`` to quote to QBank support.
+        idempotency_key: the key the call sent, if it was a transactional POST; retrying with
+            it is safe and executes at most once.
+        headers: the response headers.
+        body: the parsed JSON body, or the raw text when it was not JSON.
+        response: the ``httpx.Response``.
+    """
+
+    status_code: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object = None,
+        error_code: str | None = None,
+        request_id: str | None = None,
+        idempotency_key: str | None = None,
+        retries_taken: int = 0,
+    ) -> None:
+        self.status_code = response.status_code
+        self.message = message
+        self.error_code = error_code
+        self.request_id = request_id
+        self.idempotency_key = idempotency_key
+        self.retries_taken = retries_taken
+        self.headers: Mapping[str, str] = response.headers
+        self.body = body
+        self.response = response
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        parts = [f"{self.status_code}"]
+        if self.error_code:
+            parts.append(self.error_code)
+        text = f"{' '.join(parts)}: {self.message}"
+        if self.request_id:
+            text += f" (request_id={self.request_id})"
+        if self.idempotency_key:
+            text += f" (idempotency_key={self.idempotency_key})"
+        return text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._describe()!r})"
+
+
+class QBankBadRequestError(QBankAPIError):
+    """400: the request was malformed or failed validation (``ERR_VAL_001``, ``ERR_IDEM_001``).
+
+    ``details`` lists field-level problems when QBank gave them."""
+
+    @property
+    def details(self) -> list[dict[str, Any]]:
+        """Field-level problems: ``[{"field": ..., "issue": ...}]``."""
+        if isinstance(self.body, dict) and isinstance(self.body.get("details"), list):
+            return [d for d in self.body["details"] if isinstance(d, dict)]
+        return []
+
+
+class QBankAuthenticationError(QBankAPIError):
+    """401: the access token was refused even after one fresh token (``ERR_AUTH_001``)."""
+
+
+class QBankPermissionDeniedError(QBankAPIError):
+    """403: the token lacks the operation's scope (``ERR_SCOPE_001``)."""
+
+
+class QBankNotFoundError(QBankAPIError):
+    """404: the account or payment does not exist (``ERR_ACC_001``, ``ERR_PAY_001``)."""
+
+
+class QBankConflictError(QBankAPIError):
+    """409 that is not an idempotency conflict."""
+
+
+class QBankIdempotencyConflict(QBankConflictError):
+    """409: a request with this ``Idempotency-Key`` is still being processed.
+
+    Do not retry. Poll the in-flight payment instead::
+
+        payment = client.payments.wait(e.transaction_id)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object = None,
+        error_code: str | None = None,
+        request_id: str | None = None,
+        idempotency_key: str | None = None,
+        retries_taken: int = 0,
+    ) -> None:
+        problem = body if isinstance(body, dict) else {}
+        self.type: str | None = _str_or_none(problem.get("type"))
+        self.title: str | None = _str_or_none(problem.get("title"))
+        self.detail: str = _str_or_none(problem.get("detail")) or message
+        self.transaction_id: str | None = _str_or_none(problem.get("transaction_id"))
+        self.instance: str | None = _str_or_none(problem.get("instance"))
+        super().__init__(
+            message,
+            response=response,
+            body=body,
+            error_code=error_code,
+            request_id=request_id,
+            idempotency_key=idempotency_key,
+            retries_taken=retries_taken,
+        )
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        if self.transaction_id:
+            text += f" (transaction_id={self.transaction_id})"
+        return text
+
+
+class QBankUnprocessableEntityError(QBankAPIError):
+    """422: QBank understood the request and refused it (a business rule)."""
+
+
+class QBankIdempotencyKeyReuseError(QBankUnprocessableEntityError):
+    """422 ``ERR_IDEM_002``: the key was already used with another body or operation."""
+
+
+class QBankInsufficientFundsError(QBankUnprocessableEntityError):
+    """422 ``ERR_FUNDS_001``: the source account cannot cover the payment."""
+
+
+class QBankRateLimitError(QBankAPIError):
+    """429: too many requests. ``retry_after`` is the server's wait in seconds, if it gave one."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait, from ``Retry-After``."""
+        from ._retry import parse_retry_after
+
+        return parse_retry_after(self.headers.get("retry-after"))
+
+
+class QBankInternalServerError(QBankAPIError):
+    """5xx: QBank failed. For a transactional call, retry with the same ``idempotency_key``."""
+
+
+class QBankServiceUnavailableError(QBankInternalServerError):
+    """503: QBank is under maintenance (``ERR_SYS_001``); see ``retry_after``."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait, from ``Retry-After``."""
+        from ._retry import parse_retry_after
+
+        return parse_retry_after(self.headers.get("retry-after"))
+
+
+class QBankConnectionError(QBankError):
+    """The request did not get an answer: DNS, connect, TLS, or the connection dropped.
+
+    For a transactional call the payment may or may not have been made: retry with
+    ``idempotency_key`` (it is on the exception) and QBank executes it at most once."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        idempotency_key: str | None = None,
+        retries_taken: int = 0,
+    ) -> None:
+        self.request = request
+        self.idempotency_key = idempotency_key
+        self.retries_taken = retries_taken
+        if idempotency_key:
+            message += f" (idempotency_key={idempotency_key})"
+        super().__init__(message)
+
+
+class QBankTimeoutError(QBankConnectionError):
+    """The request timed out. As with any connection error, retry with the same key."""
+
+
+class QBankResponseValidationError(QBankError):
+    """A response that does not fit the contract: a body that is not JSON, or not the model.
+
+    Attributes: ``status_code``, ``request_id``, ``idempotency_key``, ``body`` (raw text, cut to
+    2,000 characters), ``response``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        idempotency_key: str | None = None,
+    ) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.request_id = response.headers.get("request-id")
+        self.idempotency_key = idempotency_key
+        self.headers: Mapping[str, str] = response.headers
+        self.body = _safe_text(response)
+        text = f"{message} (status={self.status_code}"
+        if self.request_id:
+            text += f", request_id={self.request_id}"
+        if idempotency_key:
+            text += f", idempotency_key={idempotency_key}"
+        super().__init__(text + ")")
+
+
+class QBankTokenError(QBankAPIError):
+    """``POST /token`` refused the credentials or scopes.
+
+    ``error_code`` is the OAuth error (``invalid_client``, ``invalid_scope``, ...)."""
+
+
+class QBankPaymentWaitTimeout(QBankError):
+    """``payments.wait`` gave up before the payment reached a final status.
+
+    ``payment`` is the last state seen (``None`` if none was read)."""
+
+    def __init__(self, message: str, *, payment_id: str, payment: Payment | None) -> None:
+        self.payment_id = payment_id
+        self.payment = payment
+        super().__init__(message)
+
+
+class QBankWebhookVerificationError(QBankError):
+    """A webhook delivery failed verification; answer it with 400 and do not act on it.
+
+    ``reason`` says why: ``missing_header``, ``malformed_header``, ``no_matching_signature``,
+    ``timestamp_outside_tolerance`` or ``invalid_event``."""
+
+    reason: str = "invalid"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        if reason is not None:
+            self.reason = reason
+        super().__init__(message)
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _safe_text(response: httpx.Response) -> str:
+    try:
+        return response.text[:2000]
+    except Exception:  # a response whose body was never read, or cannot be decoded
+        return ""

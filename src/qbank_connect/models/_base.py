@@ -1,0 +1,125 @@
+"""Building blocks shared by every model: money, open enumerations, base classes."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+__all__ = [
+    "AuditedResource",
+    "Money",
+    "RequestModel",
+    "ResponseModel",
+    "SignedMoney",
+]
+
+_CENT = Decimal("0.01")
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("must be a decimal amount, not a boolean")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite amount")
+        # repr() gives the shortest string that round-trips, so 1000.5 stays 1000.5.
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 32:
+            raise ValueError("must be a decimal string such as '1000.50'")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("must be a decimal string such as '1000.50'") from None
+    else:
+        raise ValueError(f"must be a Decimal, str, int or float, not {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError("must be a finite amount")
+    return result
+
+
+def _two_places(value: Decimal) -> Decimal:
+    if value.as_tuple().exponent < -2 and value != value.quantize(_CENT):  # type: ignore[operator]
+        raise ValueError("must have at most 2 decimal places")
+    return value.quantize(_CENT)
+
+
+def _request_amount(value: Any) -> Decimal:
+    amount = _two_places(_to_decimal(value))
+    if amount <= 0:
+        raise ValueError("must be greater than 0")
+    if amount >= Decimal("1e15"):
+        raise ValueError("is too large")
+    return amount
+
+
+def _response_amount(value: Any) -> Decimal:
+    # The wire carries money as strings; a JSON number is a contract breach, not a value to guess at.
+    if isinstance(value, float):
+        raise ValueError("money must be a decimal string, not a JSON number")
+    return _to_decimal(value)
+
+
+def _money_to_wire(value: Decimal) -> str:
+    return f"{value.quantize(_CENT):f}"
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_request_amount),
+    PlainSerializer(_money_to_wire, return_type=str, when_used="always"),
+]
+"""An amount sent to the API: > 0, at most two decimals, sent as a string like ``"1000.50"``.
+
+A float is accepted for convenience (``1000.50`` becomes ``Decimal("1000.50")``)."""
+
+ResponseMoney = Annotated[
+    Decimal,
+    BeforeValidator(_response_amount),
+    PlainSerializer(_money_to_wire, return_type=str, when_used="always"),
+]
+"""An amount received from the API (never negative by contract, but kept as given)."""
+
+SignedMoney = ResponseMoney
+"""A balance, which may be negative."""
+
+
+class RequestModel(BaseModel):
+    """Base of request bodies: unknown fields are a typo, so they are rejected before sending."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=False,
+        validate_assignment=True,
+        frozen=False,
+    )
+
+    def to_wire(self) -> bytes:
+        """The JSON body QBank expects: unset optional fields are omitted, never sent as null."""
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+class ResponseModel(BaseModel):
+    """Base of everything the API returns: fields the SDK does not know yet are kept, not fatal."""
+
+    model_config = ConfigDict(extra="allow", frozen=False)
+
+
+class AuditedResource(ResponseModel):
+    """Fields every auditable resource carries (SOX audit trail, PCI DSS traceability)."""
+
+    timestamp: datetime
+    """When the record was made, UTC, millisecond precision."""
+    actor: str
+    """The client id that initiated the request."""
+    request_id: str
+    """End-to-end trace id of the request that produced this record."""

@@ -1,0 +1,40 @@
+"""Error bodies of the contract. The SDK parses them into the exceptions of ``qbank_connect.errors``."""
+
+from __future__ import annotations
+
+from ._base import ResponseModel
+
+__all__ = ["ErrorDetail", "ErrorResponse", "IdempotencyConflictProblem", "OAuthErrorResponse"]
+
+
+class ErrorDetail(ResponseModel):
+    field: str
+    issue: str
+
+
+class ErrorResponse(ResponseModel):
+    """The standard error body (``application/json``)."""
+
+    message: str
+    error_code: str
+    request_id: str | None = None
+    details: list[ErrorDetail] | None = None
+
+
+class IdempotencyConflictProblem(ResponseModel):
+    """RFC 7807 problem details sent with a 409 idempotency conflict."""
+
+    type: str
+    title: str
+    status: int | None = None
+    detail: str
+    transaction_id: str
+    instance: str | None = None
+    request_id: str | None = None
+
+
+class OAuthErrorResponse(ResponseModel):
+    """An RFC 6749 error from ``POST /token`` (the value of ``error`` is an open enumeration)."""
+
+    error: str
+    error_description: str | None = None
