@@ -38,6 +38,9 @@ TOKEN_REPLACEMENTS = {
     "async_context_identity": "sync_context_identity",
     "async_raw_method": "raw_method",
     "gather_async": "gather_threads",
+    "_async": "_sync",
+    "async_transport": "transport",
+    "async_http_client": "http_client",
     "AsyncMock": "MagicMock",
 }
 
@@ -120,9 +123,7 @@ def generate() -> dict[Path, str]:
 
 def existing(tree: Path) -> set[Path]:
     return {
-        p.relative_to(ROOT)
-        for p in (ROOT / tree).rglob("*.py")
-        if "__pycache__" not in p.parts
+        p.relative_to(ROOT) for p in (ROOT / tree).rglob("*.py") if "__pycache__" not in p.parts
     }
 
 

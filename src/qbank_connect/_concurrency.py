@@ -39,7 +39,7 @@ class AsyncLock:
 
     async def __aenter__(self) -> None:
         loop = anyio.lowlevel.current_token()
-        if self._lock is None or self._loop is not loop:
+        if self._lock is None or self._loop != loop:
             self._lock, self._loop = anyio.Lock(), loop
         await self._lock.acquire()
 

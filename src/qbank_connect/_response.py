@@ -81,7 +81,8 @@ def parse_model(model: type[T], response: httpx.Response, *, idempotency_key: st
         return model.model_validate_json(response.content)  # type: ignore[attr-defined, no-any-return]
     except pydantic.ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '<body>'}: {e['msg']}" for e in exc.errors()[:5]
+            f"{'.'.join(str(p) for p in e['loc']) or '<body>'}: {e['msg']}"
+            for e in exc.errors()[:5]
         )
         raise errors.QBankResponseValidationError(
             f"the response does not fit {model.__name__}: {problems}",
@@ -141,7 +142,9 @@ class RawResponse(Generic[T]):
     def parse(self) -> T:
         """The response body as the operation's model (parsed once, then cached)."""
         if self._parsed is None:
-            parsed = parse_model(self._model, self.http_response, idempotency_key=self.idempotency_key)
+            parsed = parse_model(
+                self._model, self.http_response, idempotency_key=self.idempotency_key
+            )
             self._parsed = parsed if self._wrap is None else self._wrap(parsed)
         return self._parsed
 

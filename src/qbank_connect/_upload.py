@@ -44,8 +44,7 @@ class AchUpload:
             )
         else:
             raise ValueError(
-                "file must be a path, bytes, or a binary file object, "
-                f"not {type(source).__name__}"
+                f"file must be a path, bytes, or a binary file object, not {type(source).__name__}"
             )
         self._start = self._tell()
         try:

@@ -119,8 +119,10 @@ class AsyncQBankConnect:
         else:
             secret = client_secret or os.environ.get("QBANK_CLIENT_SECRET") or None
             if not self.client_id or not secret:
-                missing = "client_id (or QBANK_CLIENT_ID)" if not self.client_id else (
-                    "client_secret (or QBANK_CLIENT_SECRET)"
+                missing = (
+                    "client_id (or QBANK_CLIENT_ID)"
+                    if not self.client_id
+                    else ("client_secret (or QBANK_CLIENT_SECRET)")
                 )
                 raise ValueError(f"{missing} is required unless token= is given")
             self._requester.use_client_credentials(

@@ -70,7 +70,7 @@ class Requester:
         if self._closed:
             raise QBankError("this client is closed; create a new one")
         owner = sync_context_identity()
-        if self._owned is None or self._owned_for is not owner:
+        if self._owned is None or self._owned_for != owner:
             # First use, or a new event loop (or process): connections of the old one can't be used.
             self._owned = httpx.Client(
                 verify=shared_ssl_context(), limits=DEFAULT_POOL_LIMITS, follow_redirects=False
@@ -131,7 +131,9 @@ class Requester:
                     method,
                     url,
                     headers=headers,
-                    files={"file": (upload.file_name, upload.body_for_attempt(retries), "text/plain")},
+                    files={
+                        "file": (upload.file_name, upload.body_for_attempt(retries), "text/plain")
+                    },
                     data=dict(upload_fields or {}),
                     extensions={"timeout": timeouts},
                 )
@@ -311,4 +313,3 @@ def _not_rewindable(error: QBankError) -> QBankError:
         "call again with a fresh stream and the same idempotency_key]",
     )
     return error
-

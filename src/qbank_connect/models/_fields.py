@@ -30,7 +30,7 @@ def is_valid_routing_number(value: str) -> bool:
     """
     if len(value) != 9 or not value.isascii() or not value.isdigit():
         return False
-    return sum(int(d) * w for d, w in zip(value, _ROUTING_WEIGHTS)) % 10 == 0
+    return sum(int(d) * w for d, w in zip(value, _ROUTING_WEIGHTS, strict=True)) % 10 == 0
 
 
 def _routing_number(value: str) -> str:
@@ -53,9 +53,7 @@ def _request_date(value: Any) -> Any:
 RoutingNumber = Annotated[str, StringConstraints(strict=True), AfterValidator(_routing_number)]
 AccountNumber = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{4,17}$")]
 Currency = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
-Bic = Annotated[
-    str, StringConstraints(strict=True, pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
-]
+Bic = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")]
 CheckNumber = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{1,15}$")]
 ResourceId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128)]
 RequestDate = Annotated[date, BeforeValidator(_request_date)]

@@ -8,7 +8,15 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from ._base import Money, RequestModel
-from ._fields import AccountNumber, Bic, CheckNumber, Currency, RequestDate, ResourceId, RoutingNumber
+from ._fields import (
+    AccountNumber,
+    Bic,
+    CheckNumber,
+    Currency,
+    RequestDate,
+    ResourceId,
+    RoutingNumber,
+)
 
 __all__ = [
     "AchPaymentRequest",

@@ -78,5 +78,3 @@ class AsyncAccountsWithRawResponse:
         raw = AsyncAccounts(accounts._client, raw=True)
         self.list = async_raw_method(raw.list)
         self.get = async_raw_method(raw.get)
-
-

@@ -80,5 +80,3 @@ class AccountsWithRawResponse:
         raw = Accounts(accounts._client, raw=True)
         self.list = raw_method(raw.list)
         self.get = raw_method(raw.get)
-
-

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from qbank_connect import AsyncQBankConnect
+from qbank_connect._async import requester
+
+from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI
+
+
+@pytest.fixture
+def api() -> MockAPI:
+    return MockAPI()
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Records the backoff delays instead of sleeping them."""
+    delays: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    monkeypatch.setattr(requester, "async_sleep", fake_sleep)
+    return delays
+
+
+def make_client(api: MockAPI, **options: object) -> AsyncQBankConnect:
+    options.setdefault("client_id", CLIENT_ID)
+    options.setdefault("client_secret", CLIENT_SECRET)
+    return AsyncQBankConnect(  # type: ignore[arg-type]
+        base_url=BASE_URL, http_client=api.async_http_client(), **options
+    )

@@ -1,0 +1,94 @@
+"""Client configuration, lifecycle and the things every call carries."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from qbank_connect import AsyncQBankConnect, __version__
+from qbank_connect.errors import QBankError
+
+from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI, balance_json
+from .conftest import make_client
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_user_agent_names_sdk_python_and_httpx(api: MockAPI) -> None:
+    api.route("GET", "/balances/acc_operating", httpx.Response(200, json=balance_json()))
+    client = make_client(api)
+    await client.balances.get("acc_operating")
+    agent = api.requests[-1].headers["user-agent"]
+    assert agent.startswith(f"qbank-connect-python/{__version__} Python/")
+    assert f"httpx/{httpx.__version__}" in agent
+    assert api.requests[-1].headers["accept"] == "application/json"
+
+
+async def test_default_headers_are_sent(api: MockAPI) -> None:
+    api.route("GET", "/balances/acc_operating", httpx.Response(200, json=balance_json()))
+    client = make_client(api, default_headers={"X-Tenant": "t-1"})
+    await client.balances.get("acc_operating")
+    assert api.requests[-1].headers["x-tenant"] == "t-1"
+
+
+async def test_injected_http_client_is_not_closed(api: MockAPI) -> None:
+    api.route("GET", "/balances/acc_operating", httpx.Response(200, json=balance_json()))
+    http = api.async_http_client()
+    async with AsyncQBankConnect(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=BASE_URL, http_client=http
+    ) as client:
+        await client.balances.get("acc_operating")
+    assert not http.is_closed
+    await http.aclose()
+
+
+async def test_closed_client_refuses_calls() -> None:
+    client = AsyncQBankConnect(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=BASE_URL)
+    await client.aclose()
+    with pytest.raises(QBankError, match="closed"):
+        await client.balances.get("acc_operating")
+
+
+def test_defaults_are_finite_and_documented() -> None:
+    client = AsyncQBankConnect(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    assert client.base_url == "https://api.qbankconnect.com/v1"
+    assert client.timeout.read == 60.0 and client.timeout.connect == 10.0
+    assert client.max_retries == 2
+    sandbox = AsyncQBankConnect(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, environment="sandbox"
+    )
+    assert sandbox.base_url == "https://sandbox.qbankconnect.com/v1"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"environment": "staging"}, "environment"),
+        ({"base_url": "ftp://x"}, "base_url"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": None}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"scopes": ["two words"]}, "scopes"),
+        ({"http_client": object()}, "http_client"),
+        ({"token": ""}, "token"),
+    ],
+)
+def test_bad_configuration_fails_at_construction(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        AsyncQBankConnect(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **options)  # type: ignore[arg-type]
+
+
+def test_repr_shows_no_secret() -> None:
+    client = AsyncQBankConnect(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=BASE_URL)
+    assert CLIENT_SECRET not in repr(client)
+    assert CLIENT_ID in repr(client)
+
+
+async def test_with_options_returns_a_configured_copy(api: MockAPI) -> None:
+    client = make_client(api, timeout=30)
+    fast = client.with_options(timeout=2, max_retries=0)
+    assert fast is not client
+    assert fast.timeout.read == 2.0 and fast.max_retries == 0
+    assert client.timeout.read == 30.0 and client.max_retries == 2
+    assert fast._requester is client._requester
+    assert fast.payments._client is fast

@@ -1,0 +1,79 @@
+"""No credential or token in logs, reprs, exception messages or tracebacks."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+import httpx
+import pytest
+
+from qbank_connect.errors import QBankError
+
+from ..mock_api import CLIENT_SECRET, MockAPI, balance_json, error
+from .conftest import make_client
+
+pytestmark = pytest.mark.anyio
+
+TOKEN_MARK = "SECRETTOKEN"  # every token MockAPI issues contains it
+
+
+def leaks(text: str) -> list[str]:
+    found = []
+    for secret in (CLIENT_SECRET, TOKEN_MARK, "p%40ss", "cEBzczp3L3Jk"):  # raw, encoded, base64
+        if secret in text:
+            found.append(secret)
+    return found
+
+
+async def test_nothing_secret_in_debug_logs_reprs_errors_or_tracebacks(
+    api: MockAPI, sleeps: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api.route(
+        "GET",
+        "/balances/acc_operating",
+        error(503, "ERR_SYS_001"),
+        error(401, "ERR_AUTH_001"),
+        httpx.Response(200, json=balance_json()),
+        error(500, "ERR_SYS_000"),
+    )
+    client = make_client(api)
+    balance = await client.balances.get("acc_operating")
+    errors: list[BaseException] = []
+    try:
+        await client.balances.get("acc_operating")
+    except QBankError as exc:
+        errors.append(exc)
+    api.token_answers = [httpx.Response(401, json={"error": "invalid_client"})]
+    client2 = make_client(api)
+    try:
+        await client2.authenticate()
+    except QBankError as exc:
+        errors.append(exc)
+
+    assert len(errors) == 2
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "GET /balances/acc_operating" in logged  # logging is really on
+    assert "retrying" in logged
+    texts = [
+        logged,
+        repr(client),
+        str(client.__dict__),
+        repr(client._requester.__dict__),
+        repr(balance),
+    ]
+    for exc in errors:
+        texts += [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+        texts.append(repr(getattr(exc, "__dict__", {})))
+    for text in texts:
+        assert leaks(text) == [], text[:500]
+
+
+async def test_request_repr_masks_authorization(api: MockAPI) -> None:
+    api.route("GET", "/balances/acc_operating", httpx.Response(200, json=balance_json()))
+    client = make_client(api)
+    await client.balances.get("acc_operating")
+    sent = api.calls("GET", "/balances/acc_operating")[0]
+    assert TOKEN_MARK in sent.headers["authorization"]  # it was really sent...
+    assert TOKEN_MARK not in repr(sent.headers)  # ...and httpx masks it in reprs

@@ -1,0 +1,35 @@
+# Generated from tests/_async/conftest.py by scripts/unasync.py: do not edit.
+# Change the async source and run `python scripts/unasync.py`.
+from __future__ import annotations
+
+import pytest
+
+from qbank_connect import QBankConnect
+from qbank_connect._sync import requester
+
+from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI
+
+
+@pytest.fixture
+def api() -> MockAPI:
+    return MockAPI()
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Records the backoff delays instead of sleeping them."""
+    delays: list[float] = []
+
+    def fake_sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    monkeypatch.setattr(requester, "sleep", fake_sleep)
+    return delays
+
+
+def make_client(api: MockAPI, **options: object) -> QBankConnect:
+    options.setdefault("client_id", CLIENT_ID)
+    options.setdefault("client_secret", CLIENT_SECRET)
+    return QBankConnect(  # type: ignore[arg-type]
+        base_url=BASE_URL, http_client=api.http_client(), **options
+    )

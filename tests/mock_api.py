@@ -1,0 +1,161 @@
+"""A scripted QBank API for unit tests: routes, canned answers in order, and a record of requests.
+
+One object serves both clients: ``transport()`` for ``httpx.Client`` and ``async_transport()`` for
+``httpx.AsyncClient`` (whose optional latency sleeps without blocking the event loop)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Union
+
+import anyio
+import httpx
+
+BASE_URL = "https://api.qbank.test/v1"
+CLIENT_ID = "client-123"
+CLIENT_SECRET = "p@ss:w/rd+%=s3cr3t-VALUE"
+
+Answer = Union[httpx.Response, Exception, Callable[[httpx.Request], httpx.Response]]
+
+
+def error(status: int, code: str, message: str = "failed", **headers: str) -> httpx.Response:
+    return httpx.Response(
+        status,
+        json={"message": message, "error_code": code, "request_id": "req-err-1"},
+        headers={"Request-Id": "req-err-1", **headers},
+    )
+
+
+def audit() -> dict[str, str]:
+    return {"timestamp": "2026-11-21T10:15:30.123Z", "actor": CLIENT_ID, "request_id": "req-1"}
+
+
+def payment_json(
+    payment_id: str = "5f0c1d2e-1111-4111-8111-111111111111", **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "id": payment_id,
+        "type": "ach",
+        "status": "P_PENDING",
+        "amount": "1000.50",
+        "currency": "USD",
+        "source_account_id": "acc_operating",
+        "counterparty": {"name": "Acme Supplies", "routing_number": "021000021"},
+        "effective_date": "2026-11-23",
+        "created_at": "2026-11-21T10:15:30.123Z",
+        "status_history": [{"status": "P_PENDING", "at": "2026-11-21T10:15:30.123Z"}],
+        **audit(),
+    }
+    body.update(fields)
+    return body
+
+
+def balance_json(account_id: str = "acc_operating") -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "currency": "USD",
+        "available": "125000.50",
+        "ledger": "125100.00",
+        "as_of": "2026-11-21T10:15:30.123Z",
+        **audit(),
+    }
+
+
+class MockAPI:
+    """Answers per (method, path); each route plays its answers in order, then repeats the last."""
+
+    def __init__(self, *, token_ttl: int = 3600, latency: float = 0.0) -> None:
+        self.token_ttl = token_ttl
+        self.latency = latency
+        self.token_latency = 0.0
+        self.requests: list[httpx.Request] = []
+        self.bodies: list[bytes] = []
+        self._routes: dict[tuple[str, str], list[Answer]] = {}
+        self._played: dict[tuple[str, str], int] = {}
+        self._tokens = itertools.count(1)
+        self._lock = threading.Lock()
+        self.token_answers: list[Answer] = []
+
+    # -- scripting --------------------------------------------------------------------------
+
+    def route(self, method: str, path: str, *answers: Answer) -> MockAPI:
+        self._routes[(method, path)] = list(answers)
+        self._played[(method, path)] = 0
+        return self
+
+    def calls(self, method: str, path: str) -> list[httpx.Request]:
+        return [r for r in self.requests if r.method == method and r.url.path == "/v1" + path]
+
+    @property
+    def token_requests(self) -> list[httpx.Request]:
+        return self.calls("POST", "/token")
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.requests.append(request)
+            self.bodies.append(request.read())
+            path = request.url.path.removeprefix("/v1")
+            key = (request.method, path)
+            if key == ("POST", "/token") and key not in self._routes:
+                if self.token_answers:
+                    answer: Answer = self.token_answers.pop(0)
+                else:
+                    answer = httpx.Response(
+                        200,
+                        json={
+                            "access_token": f"tok-{next(self._tokens)}-SECRETTOKEN",
+                            "token_type": "Bearer",
+                            "expires_in": self.token_ttl,
+                        },
+                        headers={"Cache-Control": "no-store"},
+                    )
+            elif key in self._routes:
+                answers = self._routes[key]
+                index = min(self._played[key], len(answers) - 1)
+                self._played[key] += 1
+                answer = answers[index]
+            else:
+                answer = error(404, "ERR_TEST_404", f"no route for {request.method} {path}")
+        if isinstance(answer, Exception):
+            raise answer
+        if callable(answer):
+            return answer(request)
+        # A fresh copy each time: a Response can only be read once.
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+    def _delay(self, request: httpx.Request) -> float:
+        return self.token_latency if request.url.path.endswith("/token") else self.latency
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        delay = self._delay(request)
+        if delay:
+            time.sleep(delay)
+        return self._answer(request)
+
+    async def handle_async(self, request: httpx.Request) -> httpx.Response:
+        delay = self._delay(request)
+        if delay:
+            await anyio.sleep(delay)
+        return self._answer(request)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def async_transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle_async)
+
+    def http_client(self) -> httpx.Client:
+        return httpx.Client(transport=self.transport())
+
+    def async_http_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=self.async_transport())
+
+
+def json_body(request: httpx.Request) -> Any:
+    return json.loads(request.content)
