@@ -159,3 +159,52 @@ class MockAPI:
 
 def json_body(request: httpx.Request) -> Any:
     return json.loads(request.content)
+
+
+def account_json(i: int = 1) -> dict[str, Any]:
+    return {
+        "id": f"acc_{i}",
+        "name": f"Account {i}",
+        "type": "checking",
+        "currency": "USD",
+        "status": "open",
+        "account_number_last4": "1234",
+        "routing_number": "021000021",
+        **audit(),
+    }
+
+
+def ach_file_json(payment_ids: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "id": "achf_1",
+        "file_name": "payroll.ach",
+        "status": "VALIDATED",
+        "entry_count": 2,
+        "total_credit": "200.00",
+        "total_debit": "0.00",
+        "payment_ids": payment_ids or ["5f0c1d2e-1111-4111-8111-111111111111"],
+        "received_at": "2026-11-21T10:15:30.123Z",
+        **audit(),
+    }
+
+
+def check_issue_json() -> dict[str, Any]:
+    return {
+        "id": "chk_1",
+        "account_id": "acc_operating",
+        "check_number": "10042",
+        "amount": "1250.00",
+        "issue_date": "2026-11-20",
+        "payee_name": "Acme",
+        "void": False,
+        "status": "RECEIVED",
+        **audit(),
+    }
+
+
+def nacha_file(entries: int = 2) -> bytes:
+    """A small file shaped like NACHA: 94-character records, a '1' file header first."""
+    records = ["1" + "0" * 93, "5" + "2" * 93]
+    records += ["6" + str(i % 10) * 93 for i in range(entries)]
+    records += ["8" + "0" * 93, "9" + "0" * 93]
+    return ("\n".join(records) + "\n").encode()

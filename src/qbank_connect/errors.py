@@ -45,6 +45,11 @@ __all__ = [
     "QBankTokenError",
     "QBankUnprocessableEntityError",
     "QBankWebhookVerificationError",
+    "WebhookInvalidEventError",
+    "WebhookMalformedHeaderError",
+    "WebhookMissingHeaderError",
+    "WebhookSignatureError",
+    "WebhookTimestampError",
 ]
 
 
@@ -297,6 +302,37 @@ class QBankWebhookVerificationError(QBankError):
         if reason is not None:
             self.reason = reason
         super().__init__(message)
+
+
+class WebhookMissingHeaderError(QBankWebhookVerificationError):
+    """``Webhook-Signature`` or ``Webhook-Event-ID`` is absent or empty."""
+
+    reason = "missing_header"
+
+
+class WebhookMalformedHeaderError(QBankWebhookVerificationError):
+    """A webhook header is unparsable, oversized, or present more than once."""
+
+    reason = "malformed_header"
+
+
+class WebhookSignatureError(QBankWebhookVerificationError):
+    """No ``v1`` signature matches any configured secret: forged, tampered, or the wrong secret."""
+
+    reason = "no_matching_signature"
+
+
+class WebhookTimestampError(QBankWebhookVerificationError):
+    """The signature is genuine but ``t`` is outside the tolerance: a replay, a stale queued
+    delivery (pass ``now=`` the time it was received), or a wrong clock."""
+
+    reason = "timestamp_outside_tolerance"
+
+
+class WebhookInvalidEventError(QBankWebhookVerificationError):
+    """The body is authentic but is not a valid ``WebhookEvent`` (not JSON, or not the schema)."""
+
+    reason = "invalid_event"
 
 
 def _str_or_none(value: object) -> str | None:

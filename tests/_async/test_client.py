@@ -7,8 +7,9 @@ import pytest
 
 from qbank_connect import AsyncQBankConnect, __version__
 from qbank_connect.errors import QBankError
+from qbank_connect.webhooks import signed_headers
 
-from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI, balance_json
+from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI, balance_json, payment_json
 from .conftest import make_client
 
 pytestmark = pytest.mark.anyio
@@ -92,3 +93,45 @@ async def test_with_options_returns_a_configured_copy(api: MockAPI) -> None:
     assert client.timeout.read == 30.0 and client.max_retries == 2
     assert fast._requester is client._requester
     assert fast.payments._client is fast
+
+
+WEBHOOK_SECRET = "whsec_test_SECRET_value"
+
+
+def test_client_webhooks_unwrap_a_signed_delivery() -> None:
+
+
+    body = (
+        '{"id": "evt_1", "type": "paymentStatusUpdate", "created_at": "2026-11-21T10:15:30.123Z",'
+        ' "data": {"payment": '
+        + __import__("json").dumps(payment_json(status="P_COMPLETED"))
+        + "}}"
+    ).encode()
+    client = AsyncQBankConnect(token="t", webhook_secret=WEBHOOK_SECRET)
+    event = client.webhooks.unwrap(body, signed_headers(body, WEBHOOK_SECRET))
+    assert event.id == "evt_1" and event.payment.is_completed
+
+
+def test_webhook_secret_falls_back_to_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QBANK_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    client = AsyncQBankConnect(token="t")
+    assert client.webhooks.configured
+
+
+def test_webhooks_without_a_secret_explain_how_to_configure() -> None:
+    client = AsyncQBankConnect(token="t")
+    with pytest.raises(ValueError, match="QBANK_WEBHOOK_SECRET"):
+        client.webhooks.unwrap(b"{}", {})
+
+
+@pytest.mark.parametrize("bad", ["", [""], [b"bytes"]])
+def test_bad_webhook_secret_fails_at_construction(bad: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        AsyncQBankConnect(token="t", webhook_secret=bad)  # type: ignore[arg-type]
+
+
+def test_webhook_secret_is_nowhere_in_the_client() -> None:
+    client = AsyncQBankConnect(token="t", webhook_secret=WEBHOOK_SECRET)
+    assert WEBHOOK_SECRET not in repr(client)
+    assert WEBHOOK_SECRET not in repr(vars(client))
+    assert WEBHOOK_SECRET not in repr(client.webhooks)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 import os
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -128,7 +127,10 @@ class AsyncQBankConnect:
             self._requester.use_client_credentials(
                 self.client_id, Secret(secret), validate_scopes(scopes)
             )
-        self._webhook_secret = webhook_secret
+        if webhook_secret is None:
+            webhook_secret = os.environ.get("QBANK_WEBHOOK_SECRET") or None
+        # Checked now, so a bad secret fails at start-up rather than on the first delivery.
+        self._webhooks = None if webhook_secret is None else _webhooks(webhook_secret)
         self._bind_resources()
 
     def _bind_resources(self) -> None:
@@ -139,7 +141,7 @@ class AsyncQBankConnect:
         self.transfers = AsyncTransfers(self)
         self.positive_pay = AsyncPositivePay(self)
 
-    @functools.cached_property
+    @property
     def webhooks(self) -> Webhooks:
         """Verify and parse webhook deliveries with the client's ``webhook_secret``.
 
@@ -147,9 +149,9 @@ class AsyncQBankConnect:
 
             event = client.webhooks.unwrap(body, request.headers)
         """
-        from ..webhooks import Webhooks  # imported on first use: receivers only
-
-        return Webhooks(self._webhook_secret or os.environ.get("QBANK_WEBHOOK_SECRET") or None)
+        if self._webhooks is None:
+            self._webhooks = _webhooks(None)
+        return self._webhooks
 
     @property
     def with_raw_response(self) -> AsyncQBankConnectWithRawResponse:
@@ -210,6 +212,12 @@ class AsyncQBankConnect:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} base_url={self.base_url!r} client_id={self.client_id!r}>"
+
+
+def _webhooks(secret: str | Sequence[str] | None) -> Webhooks:
+    from ..webhooks import Webhooks  # imported only by receivers: keeps `import` fast
+
+    return Webhooks(secret)
 
 
 class AsyncQBankConnectWithRawResponse:

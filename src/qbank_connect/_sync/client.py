@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 import os
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -130,7 +129,10 @@ class QBankConnect:
             self._requester.use_client_credentials(
                 self.client_id, Secret(secret), validate_scopes(scopes)
             )
-        self._webhook_secret = webhook_secret
+        if webhook_secret is None:
+            webhook_secret = os.environ.get("QBANK_WEBHOOK_SECRET") or None
+        # Checked now, so a bad secret fails at start-up rather than on the first delivery.
+        self._webhooks = None if webhook_secret is None else _webhooks(webhook_secret)
         self._bind_resources()
 
     def _bind_resources(self) -> None:
@@ -141,7 +143,7 @@ class QBankConnect:
         self.transfers = Transfers(self)
         self.positive_pay = PositivePay(self)
 
-    @functools.cached_property
+    @property
     def webhooks(self) -> Webhooks:
         """Verify and parse webhook deliveries with the client's ``webhook_secret``.
 
@@ -149,9 +151,9 @@ class QBankConnect:
 
             event = client.webhooks.unwrap(body, request.headers)
         """
-        from ..webhooks import Webhooks  # imported on first use: receivers only
-
-        return Webhooks(self._webhook_secret or os.environ.get("QBANK_WEBHOOK_SECRET") or None)
+        if self._webhooks is None:
+            self._webhooks = _webhooks(None)
+        return self._webhooks
 
     @property
     def with_raw_response(self) -> QBankConnectWithRawResponse:
@@ -212,6 +214,12 @@ class QBankConnect:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} base_url={self.base_url!r} client_id={self.client_id!r}>"
+
+
+def _webhooks(secret: str | Sequence[str] | None) -> Webhooks:
+    from ..webhooks import Webhooks  # imported only by receivers: keeps `import` fast
+
+    return Webhooks(secret)
 
 
 class QBankConnectWithRawResponse:

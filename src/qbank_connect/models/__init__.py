@@ -13,7 +13,7 @@ from ._enums import (
     TransactionDirection,
     WebhookEventType,
 )
-from ._fields import is_valid_routing_number
+from ._fields import Currency, is_valid_routing_number
 from .errors import ErrorDetail, ErrorResponse, IdempotencyConflictProblem, OAuthErrorResponse
 from .pages import AccountList, CheckExceptionList, PaymentList, TransactionList
 from .requests import (
@@ -39,6 +39,13 @@ from .resources import (
     WebhookEvent,
 )
 
+AuditFields = AuditedResource
+"""The contract's name for the audit fields every auditable resource carries."""
+IdempotencyConflict = IdempotencyConflictProblem
+"""The contract's name for the 409 problem body (the exception is ``QBankIdempotencyConflict``)."""
+OAuthError = OAuthErrorResponse
+"""The contract's name for a ``POST /token`` error body."""
+
 __all__ = [
     "Account",
     "AccountList",
@@ -47,6 +54,7 @@ __all__ = [
     "AchFile",
     "AchFileStatus",
     "AchPaymentRequest",
+    "AuditFields",
     "AuditedResource",
     "Balance",
     "BeneficiaryDetails",
@@ -57,11 +65,14 @@ __all__ = [
     "CheckIssue",
     "CheckIssueRequest",
     "CheckIssueStatus",
+    "Currency",
     "Counterparty",
     "ErrorDetail",
     "ErrorResponse",
+    "IdempotencyConflict",
     "IdempotencyConflictProblem",
     "Money",
+    "OAuthError",
     "OAuthErrorResponse",
     "Payment",
     "PaymentEventData",

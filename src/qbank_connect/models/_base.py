@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
@@ -18,6 +18,9 @@ __all__ = [
 ]
 
 _CENT = Decimal("0.01")
+# Wide enough that quantizing any amount the API can send never overflows the default 28 digits.
+_WIDE = Context(prec=100)
+_MAX_REQUEST_AMOUNT = Decimal("1e15")
 
 
 def _to_decimal(value: Any) -> Decimal:
@@ -34,7 +37,7 @@ def _to_decimal(value: Any) -> Decimal:
         result = Decimal(repr(value))
     elif isinstance(value, str):
         text = value.strip()
-        if not text or len(text) > 32:
+        if not text or len(text) > 1000:
             raise ValueError("must be a decimal string such as '1000.50'")
         try:
             result = Decimal(text)
@@ -48,18 +51,21 @@ def _to_decimal(value: Any) -> Decimal:
 
 
 def _two_places(value: Decimal) -> Decimal:
-    if value.as_tuple().exponent < -2 and value != value.quantize(_CENT):  # type: ignore[operator]
+    if value.adjusted() >= 60:
+        raise ValueError("is too large")
+    cents = value.quantize(_CENT, context=_WIDE)
+    if cents != value:
         raise ValueError("must have at most 2 decimal places")
-    return value.quantize(_CENT)
+    return cents
 
 
 def _request_amount(value: Any) -> Decimal:
-    amount = _two_places(_to_decimal(value))
+    amount = _to_decimal(value)
     if amount <= 0:
         raise ValueError("must be greater than 0")
-    if amount >= Decimal("1e15"):
+    if amount >= _MAX_REQUEST_AMOUNT:
         raise ValueError("is too large")
-    return amount
+    return _two_places(amount)
 
 
 def _response_amount(value: Any) -> Decimal:
@@ -70,7 +76,9 @@ def _response_amount(value: Any) -> Decimal:
 
 
 def _money_to_wire(value: Decimal) -> str:
-    return f"{value.quantize(_CENT):f}"
+    if value.adjusted() >= 60:  # far beyond any real amount: keep every digit rather than fail
+        return f"{value:f}"
+    return f"{value.quantize(_CENT, context=_WIDE):f}"
 
 
 Money = Annotated[

@@ -1,0 +1,199 @@
+"""Property tests of the models against the contract's own schemas."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pydantic
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import qbank_connect.models as models
+
+from .spec_strategies import from_schema
+
+SPEC = yaml.safe_load((Path(__file__).parent.parent / "spec" / "openapi.yaml").read_text())
+SCHEMAS = SPEC["components"]["schemas"]
+
+
+def inline(schema: Any) -> Any:
+    """The schema with every $ref replaced by its target (the contract has no cycles)."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return inline(SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]])
+        return {k: inline(v) for k, v in schema.items() if k not in ("example", "examples")}
+    if isinstance(schema, list):
+        return [inline(v) for v in schema]
+    return schema
+
+
+RESPONSE_MODELS = [
+    "Account",
+    "AccountList",
+    "Balance",
+    "Transaction",
+    "TransactionList",
+    "Payment",
+    "PaymentList",
+    "StatusChange",
+    "Counterparty",
+    "AchFile",
+    "CheckIssue",
+    "CheckException",
+    "CheckExceptionList",
+    "WebhookEvent",
+    "ErrorResponse",
+    "IdempotencyConflict",
+    "TokenResponse",
+    "OAuthError",
+]
+REQUEST_MODELS = [
+    "AchPaymentRequest",
+    "WirePaymentRequest",
+    "TransferRequest",
+    "CheckIssueRequest",
+    "RecipientDetails",
+    "BeneficiaryDetails",
+]
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@pytest.mark.parametrize("name", RESPONSE_MODELS)
+@settings(max_examples=40)
+@given(data=st.data())
+def test_valid_payloads_parse_and_round_trip(name: str, data: st.DataObject) -> None:
+    payload = data.draw(from_schema(inline(SCHEMAS[name])))
+    model = getattr(models, name)
+    parsed = model.model_validate_json(json.dumps(payload))
+    again = model.model_validate_json(parsed.model_dump_json())
+    assert again == parsed
+    dumped = json.loads(parsed.model_dump_json())
+    for field, value in payload.items():
+        if field not in model.model_fields:  # unknown fields are kept as they came
+            assert dumped[field] == value
+
+
+@pytest.mark.parametrize("name", ["Payment", "Balance", "Transaction", "WebhookEvent"])
+@settings(max_examples=200)
+@given(payload=JSON)
+def test_arbitrary_json_only_ever_raises_validation_error(name: str, payload: Any) -> None:
+    model = getattr(models, name)
+    try:
+        model.model_validate_json(json.dumps(payload))
+    except pydantic.ValidationError:
+        pass
+
+
+@pytest.mark.parametrize("name", ["Payment", "Transaction", "AchFile", "CheckException"])
+@settings(max_examples=100)
+@given(data=st.data())
+def test_breaking_a_required_field_is_a_validation_error(name: str, data: st.DataObject) -> None:
+    schema = inline(SCHEMAS[name])
+    payload = data.draw(from_schema(schema))
+    required = sorted(
+        {r for part in [schema, *schema.get("allOf", [])] for r in part.get("required", [])}
+    )
+    field = data.draw(st.sampled_from(required))
+    broken = copy.deepcopy(payload)
+    if data.draw(st.booleans()):
+        del broken[field]
+    else:
+        broken[field] = [1, 2]  # the wrong type for every field of these schemas
+    with pytest.raises(pydantic.ValidationError):
+        getattr(models, name).model_validate_json(json.dumps(broken))
+
+
+def _field_values() -> st.SearchStrategy[Any]:
+    return (
+        JSON
+        | st.decimals(allow_nan=True, allow_infinity=True)
+        | st.floats()
+        | st.binary(max_size=20)
+        | st.text(min_size=0, max_size=300)
+        | st.dates()
+        | st.from_regex(r"\A-?[0-9]{1,6}(\.[0-9]{1,4})?\Z")
+        | st.sampled_from(["021000021", "011000015", "123456789", "COBADEFFXXX", "USD", "usd"])
+    )
+
+
+@pytest.mark.parametrize("name", REQUEST_MODELS)
+@settings(max_examples=300)
+@given(data=st.data())
+def test_what_a_request_model_accepts_the_contract_accepts(name: str, data: st.DataObject) -> None:
+    model = getattr(models, name)
+    fields = list(model.model_fields)
+    keys = st.sampled_from(fields) | st.text(max_size=8)
+    raw = data.draw(st.dictionaries(keys, _field_values(), max_size=len(fields) + 2))
+    if data.draw(st.booleans()):
+        # Start from a valid request, then change a few fields, to reach deep validation paths.
+        raw = {**data.draw(from_schema(inline(SCHEMAS[name]))), **raw}
+    try:
+        request = model.model_validate(raw)
+    except pydantic.ValidationError:
+        return
+    wire = json.loads(request.to_wire())
+    jsonschema.validate(wire, inline(SCHEMAS[name]))
+    assert None not in wire.values()  # optional fields are omitted, never sent as null
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1000.50, "1000.50"),
+        (1000.5, "1000.50"),
+        ("0.1", "0.10"),
+        (Decimal("12"), "12.00"),
+        (7, "7.00"),
+        ("1000.50", "1000.50"),
+        (0.07, "0.07"),
+    ],
+)
+def test_money_is_decimal_and_goes_on_the_wire_as_a_two_place_string(
+    value: Any, expected: str
+) -> None:
+    request = models.TransferRequest(
+        source_account_id="a", destination_account_id="b", amount=value
+    )
+    assert isinstance(request.amount, Decimal)
+    assert request.amount == Decimal(expected)
+    assert json.loads(request.to_wire())["amount"] == expected
+
+
+@pytest.mark.parametrize(
+    "value", [0.001, "1.005", 0, -1, "NaN", float("inf"), "1e16", True, "", None, [1]]
+)
+def test_bad_amounts_are_rejected_naming_the_field(value: Any) -> None:
+    with pytest.raises(pydantic.ValidationError, match="amount"):
+        models.TransferRequest(source_account_id="a", destination_account_id="b", amount=value)
+
+
+def test_routing_number_check_digit() -> None:
+    assert models.is_valid_routing_number("021000021")
+    assert not models.is_valid_routing_number("021000022")
+    with pytest.raises(pydantic.ValidationError, match="check digit"):
+        models.RecipientDetails(
+            name="x", routing_number="021000022", account_number="1234", account_type="checking"
+        )
+
+
+def test_open_enums_keep_unknown_values_and_known_ones_are_members() -> None:
+    change = models.StatusChange.model_validate(
+        {"status": "P_REVERSED", "at": "2026-11-21T00:00:00Z"}
+    )
+    assert change.status == "P_REVERSED"
+    known = models.StatusChange.model_validate({"status": "P_FAILED", "at": "2026-11-21T00:00:00Z"})
+    assert known.status is models.PaymentStatus.P_FAILED
