@@ -1,0 +1,127 @@
+"""Clients, OAuth 2.0 client-credentials tokens and the scope each operation needs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import unquote_plus
+
+__all__ = [
+    "ALL_SCOPES",
+    "DEMO_CLIENT_ID",
+    "DEMO_CLIENT_SECRET",
+    "OPERATION_SCOPES",
+    "SandboxClient",
+    "Token",
+    "TokenStore",
+    "parse_basic_credentials",
+]
+
+DEMO_CLIENT_ID = "demo-client"
+# Contains characters that must be form-encoded before Basic auth (RFC 6749 section 2.3.1).
+DEMO_CLIENT_SECRET = "demo-s3cret:/+%="
+
+ALL_SCOPES: tuple[str, ...] = (
+    "accounts.read",
+    "balances.read",
+    "transactions.read",
+    "payments.read",
+    "payments.ach.write",
+    "payments.wire.write",
+    "transfers.write",
+    "positivepay.issues.write",
+    "positivepay.exceptions.read",
+)
+
+# From the `security` of each operation in spec/openapi.yaml.
+OPERATION_SCOPES: Mapping[str, str] = {
+    "listAccounts": "accounts.read",
+    "getAccount": "accounts.read",
+    "getBalance": "balances.read",
+    "listTransactions": "transactions.read",
+    "listPayments": "payments.read",
+    "getPayment": "payments.read",
+    "createAchPayment": "payments.ach.write",
+    "uploadAchFile": "payments.ach.write",
+    "createWirePayment": "payments.wire.write",
+    "createTransfer": "transfers.write",
+    "createCheckIssue": "positivepay.issues.write",
+    "listCheckExceptions": "positivepay.exceptions.read",
+}
+
+
+@dataclass(frozen=True)
+class SandboxClient:
+    """An API client the sandbox knows, with the scopes it may be granted.
+
+    Example::
+
+        reader = SandboxClient("reader", "reader-secret", scopes=("accounts.read",))
+        sandbox = Sandbox(clients=[reader])
+    """
+
+    client_id: str
+    client_secret: str
+    scopes: tuple[str, ...] = ALL_SCOPES
+
+
+@dataclass(frozen=True)
+class Token:
+    """An issued access token."""
+
+    value: str
+    client_id: str
+    scopes: frozenset[str]
+    expires_at: datetime
+
+
+@dataclass
+class TokenStore:
+    """Issued tokens; not thread-safe by itself (the sandbox holds its lock around it)."""
+
+    ttl_seconds: int
+    tokens: dict[str, Token] = field(default_factory=dict[str, Token])
+
+    def issue(self, client_id: str, scopes: Iterable[str], now: datetime) -> Token:
+        token = Token(
+            value="sbx_" + secrets.token_urlsafe(32),
+            client_id=client_id,
+            scopes=frozenset(scopes),
+            expires_at=now + timedelta(seconds=self.ttl_seconds),
+        )
+        self.tokens[token.value] = token
+        return token
+
+    def check(self, value: str, now: datetime) -> Token | None:
+        """The live token with this value, or None (unknown, revoked or expired)."""
+        token = self.tokens.get(value)
+        if token is None:
+            return None
+        if now >= token.expires_at:
+            del self.tokens[value]
+            return None
+        return token
+
+    def revoke_all(self) -> int:
+        count = len(self.tokens)
+        self.tokens.clear()
+        return count
+
+
+def parse_basic_credentials(header: str) -> tuple[str, str] | None:
+    """Decode ``Basic base64(urlencode(id):urlencode(secret))``; None when malformed."""
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    raw_id, sep, raw_secret = decoded.partition(":")
+    if not sep:
+        return None
+    return unquote_plus(raw_id), unquote_plus(raw_secret)

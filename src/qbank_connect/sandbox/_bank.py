@@ -1,0 +1,450 @@
+"""The bank's business logic: balances, payments, ACH batches, transfers and Positive Pay.
+
+Not thread-safe by itself: the sandbox calls it with its lock held.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from ._nacha import NachaEntry
+from ._records import (
+    Account,
+    AchFile,
+    Audit,
+    CheckException,
+    CheckIssue,
+    Payment,
+    Transaction,
+)
+from ._seed import build_seed, seeded_uuid
+
+__all__ = [
+    "ACH_BATCH_MINUTES",
+    "ACH_RETURN_ACCOUNT_NUMBERS",
+    "Bank",
+    "InsufficientFunds",
+    "WIRE_FAIL_ACCOUNT_NUMBER",
+    "WIRE_SLOW_ACCOUNT_NUMBER",
+    "WIRE_SLOW_SECONDS",
+    "next_ach_batch",
+]
+
+ACH_BATCH_MINUTES = 15
+
+ACH_RETURN_ACCOUNT_NUMBERS: Mapping[str, tuple[str, str]] = {
+    "000000000": ("R01", "Insufficient Funds"),
+    "000000002": ("R02", "Account Closed"),
+    "000000003": ("R03", "No Account/Unable to Locate Account"),
+}
+"""Recipient account numbers whose ACH payment is returned (``P_FAILED``) at settlement."""
+
+WIRE_FAIL_ACCOUNT_NUMBER = "999999999"
+"""A wire to this beneficiary account number fails at once (``P_FAILED``, code ``AC04``)."""
+
+WIRE_SLOW_ACCOUNT_NUMBER = "888888888"
+"""A wire to this beneficiary account number answers ``P_PROCESSING`` and completes
+``WIRE_SLOW_SECONDS`` later on the sandbox clock."""
+
+WIRE_SLOW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class InsufficientFunds:
+    """A business refusal: the source account cannot cover the payment."""
+
+    account_id: str
+    available: Decimal
+    requested: Decimal
+
+
+def next_ach_batch(after: datetime, effective: date | None) -> datetime:
+    """The first 15-minute batch strictly after ``after``, not before ``effective`` (UTC)."""
+    base = after.replace(second=0, microsecond=0)
+    boundary = base.replace(minute=0) + timedelta(
+        minutes=(base.minute // ACH_BATCH_MINUTES + 1) * ACH_BATCH_MINUTES
+    )
+    if effective is not None:
+        start_of_day = datetime.combine(effective, time(0, 0), tzinfo=timezone.utc)
+        boundary = max(boundary, start_of_day)
+    return boundary
+
+
+def _last4(number: str) -> str | None:
+    digits = "".join(c for c in number if c.isdigit())
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+class Bank:
+    """State and business operations of the sandbox bank."""
+
+    def __init__(self, seed: int, start: datetime, on_final: Callable[[Payment], None]) -> None:
+        data = build_seed(seed, start)
+        self.accounts: dict[str, Account] = data.accounts
+        self.transactions: list[Transaction] = data.transactions
+        self.exceptions: list[CheckException] = data.exceptions
+        self.payments: dict[str, Payment] = {}
+        self.files: dict[str, AchFile] = {}
+        self.issues: dict[str, CheckIssue] = {}
+        self._open: dict[str, Payment] = {}  # payments that will move on by themselves
+        self._rng = random.Random(f"ids-{seed}")
+        self._seq = itertools.count(len(self.transactions) + 1)
+        self._on_final = on_final
+
+    # ids -------------------------------------------------------------------------------
+    def new_uuid(self) -> str:
+        return seeded_uuid(self._rng)
+
+    def _txn_id(self) -> str:
+        return f"txn_{self._rng.getrandbits(64):016x}"
+
+    # postings ----------------------------------------------------------------------------
+    def _post(
+        self,
+        account: Account,
+        amount: Decimal,
+        direction: str,
+        description: str,
+        payment: Payment,
+        at: datetime,
+        value_date: date | None = None,
+    ) -> None:
+        self.transactions.append(
+            Transaction(
+                id=self._txn_id(),
+                seq=next(self._seq),
+                account_id=account.id,
+                amount=amount,
+                currency=account.currency,
+                direction=direction,
+                description=description[:140],
+                reference=payment.memo,
+                payment_id=payment.id,
+                transaction_date=payment.created_at,
+                value_date=value_date or at.date(),
+                posting_date=at,
+                audit=payment.audit,
+            )
+        )
+
+    def _finalize(self, payment: Payment) -> None:
+        self._open.pop(payment.id, None)
+        self._on_final(payment)
+
+    # ACH ---------------------------------------------------------------------------------
+    def _new_ach(
+        self,
+        payment_id: str,
+        client_id: str,
+        key: str | None,
+        source: Account,
+        *,
+        amount: Decimal,
+        direction: str,
+        name: str,
+        routing: str,
+        account_number: str,
+        effective: date | None,
+        memo: str | None,
+        audit: Audit,
+        now: datetime,
+        file_id: str | None = None,
+    ) -> Payment:
+        payment = Payment(
+            id=payment_id,
+            seq=next(self._seq),
+            client_id=client_id,
+            idempotency_key=key,
+            type="ach",
+            direction=direction,
+            status="P_PENDING",
+            amount=amount,
+            currency=source.currency,
+            source_account_id=source.id,
+            counterparty={
+                "name": name,
+                "account_id": None,
+                "account_number_last4": _last4(account_number),
+                "routing_number": routing,
+                "bic": None,
+            },
+            created_at=now,
+            audit=audit,
+            effective_date=effective or now.date(),
+            memo=memo,
+            ach_file_id=file_id,
+            settle_at=next_ach_batch(now, effective),
+            planned_failure=ACH_RETURN_ACCOUNT_NUMBERS.get(account_number),
+        )
+        payment.set_status("P_PENDING", now, "Accepted; waiting for the next ACH batch")
+        if direction == "credit":
+            source.available -= amount  # funds are held at submission
+        self.payments[payment.id] = payment
+        self._open[payment.id] = payment
+        return payment
+
+    def create_ach(
+        self,
+        payment_id: str,
+        client_id: str,
+        key: str,
+        body: Mapping[str, Any],
+        audit: Audit,
+        now: datetime,
+    ) -> Payment | InsufficientFunds:
+        source = self.accounts[body["source_account_id"]]
+        amount = Decimal(body["amount"]).quantize(Decimal("0.01"))
+        direction = body.get("direction", "credit")
+        if direction == "credit" and amount > source.available:
+            return InsufficientFunds(source.id, source.available, amount)
+        recipient = body["recipient_details"]
+        return self._new_ach(
+            payment_id,
+            client_id,
+            key,
+            source,
+            amount=amount,
+            direction=direction,
+            name=recipient["name"],
+            routing=recipient["routing_number"],
+            account_number=recipient["account_number"],
+            effective=date.fromisoformat(body["effective_date"]),
+            memo=body.get("memo"),
+            audit=audit,
+            now=now,
+        )
+
+    def create_ach_file(
+        self,
+        file_id: str,
+        client_id: str,
+        key: str,
+        source_id: str,
+        file_name: str | None,
+        entries: list[NachaEntry],
+        audit: Audit,
+        now: datetime,
+    ) -> AchFile | InsufficientFunds:
+        source = self.accounts[source_id]
+        credit = sum((e.amount for e in entries if e.direction == "credit"), Decimal("0.00"))
+        debit = sum((e.amount for e in entries if e.direction == "debit"), Decimal("0.00"))
+        if credit > source.available:
+            return InsufficientFunds(source.id, source.available, credit)
+        ach_file = AchFile(
+            id=file_id,
+            client_id=client_id,
+            file_name=file_name,
+            status="VALIDATED",
+            total_credit=credit,
+            total_debit=debit,
+            payment_ids=[],
+            received_at=now,
+            audit=audit,
+        )
+        for entry in entries:
+            payment = self._new_ach(
+                self.new_uuid(),
+                client_id,
+                key,
+                source,
+                amount=entry.amount,
+                direction=entry.direction,
+                name=entry.name,
+                routing=entry.routing_number,
+                account_number=entry.account_number,
+                effective=entry.effective_date,
+                memo=None,
+                audit=audit,
+                now=now,
+                file_id=file_id,
+            )
+            ach_file.payment_ids.append(payment.id)
+        self.files[file_id] = ach_file
+        return ach_file
+
+    def _settle_ach(self, payment: Payment, at: datetime) -> None:
+        source = self.accounts[payment.source_account_id]
+        payment.set_status("P_PROCESSING", at, f"Sent in the {at:%H:%M} UTC ACH batch")
+        if payment.planned_failure is not None:
+            code, reason = payment.planned_failure
+            payment.failure_code, payment.failure_reason = code, reason
+            payment.set_status("P_FAILED", at, f"ACH return {code}: {reason}")
+            if payment.direction == "credit":
+                source.available += payment.amount  # the hold is released
+        else:
+            name = payment.counterparty.get("name") or ""
+            if payment.direction == "credit":
+                source.ledger -= payment.amount
+                self._post(source, payment.amount, "debit", f"ACH CREDIT TO {name}", payment, at)
+            else:
+                source.available += payment.amount
+                source.ledger += payment.amount
+                self._post(source, payment.amount, "credit", f"ACH DEBIT FROM {name}", payment, at)
+            payment.set_status("P_COMPLETED", at, "Settled")
+        self._finalize(payment)
+
+    # Wires -------------------------------------------------------------------------------
+    def create_wire(
+        self,
+        payment_id: str,
+        client_id: str,
+        key: str,
+        body: Mapping[str, Any],
+        audit: Audit,
+        now: datetime,
+    ) -> Payment | InsufficientFunds:
+        source = self.accounts[body["source_account_id"]]
+        amount = Decimal(body["amount"]).quantize(Decimal("0.01"))
+        if amount > source.available:
+            return InsufficientFunds(source.id, source.available, amount)
+        beneficiary = body["beneficiary"]
+        account_number = beneficiary["account_number"]
+        payment = Payment(
+            id=payment_id,
+            seq=next(self._seq),
+            client_id=client_id,
+            idempotency_key=key,
+            type="wire",
+            direction="credit",
+            status="P_PROCESSING",
+            amount=amount,
+            currency=body.get("currency", source.currency),
+            source_account_id=source.id,
+            counterparty={
+                "name": beneficiary["name"],
+                "account_id": None,
+                "account_number_last4": _last4(account_number),
+                "routing_number": beneficiary.get("routing_number"),
+                "bic": beneficiary.get("bic"),
+            },
+            created_at=now,
+            audit=audit,
+            effective_date=now.date(),
+            memo=body.get("purpose"),
+        )
+        self.payments[payment.id] = payment
+        payment.set_status("P_PROCESSING", now, "Released to the wire network")
+        if account_number == WIRE_FAIL_ACCOUNT_NUMBER:
+            payment.failure_code = "AC04"
+            payment.failure_reason = "Beneficiary account closed"
+            payment.set_status("P_FAILED", now, "Rejected by the beneficiary bank: AC04")
+            self._finalize(payment)
+        elif account_number == WIRE_SLOW_ACCOUNT_NUMBER:
+            source.available -= amount
+            payment.settle_at = now + timedelta(seconds=WIRE_SLOW_SECONDS)
+            self._open[payment.id] = payment
+        else:
+            source.available -= amount
+            self._complete_wire(payment, now)
+        return payment
+
+    def _complete_wire(self, payment: Payment, at: datetime) -> None:
+        source = self.accounts[payment.source_account_id]
+        source.ledger -= payment.amount
+        self._post(
+            source, payment.amount, "debit", f"WIRE OUT {payment.counterparty['name']}", payment, at
+        )
+        payment.set_status("P_COMPLETED", at, "Confirmed by the beneficiary bank")
+        self._finalize(payment)
+
+    # Transfers ---------------------------------------------------------------------------
+    def create_transfer(
+        self,
+        payment_id: str,
+        client_id: str,
+        key: str,
+        body: Mapping[str, Any],
+        audit: Audit,
+        now: datetime,
+    ) -> Payment | InsufficientFunds:
+        source = self.accounts[body["source_account_id"]]
+        destination = self.accounts[body["destination_account_id"]]
+        amount = Decimal(body["amount"]).quantize(Decimal("0.01"))
+        if amount > source.available:
+            return InsufficientFunds(source.id, source.available, amount)
+        payment = Payment(
+            id=payment_id,
+            seq=next(self._seq),
+            client_id=client_id,
+            idempotency_key=key,
+            type="transfer",
+            direction="credit",
+            status="P_PROCESSING",
+            amount=amount,
+            currency=source.currency,
+            source_account_id=source.id,
+            counterparty={
+                "name": destination.name,
+                "account_id": destination.id,
+                "account_number_last4": destination.number[-4:],
+                "routing_number": destination.routing_number,
+                "bic": None,
+            },
+            created_at=now,
+            audit=audit,
+            effective_date=now.date(),
+            memo=body.get("memo"),
+            destination_account_id=destination.id,
+        )
+        self.payments[payment.id] = payment
+        payment.set_status("P_PROCESSING", now, "Book transfer")
+        source.available -= amount
+        source.ledger -= amount
+        destination.available += amount
+        destination.ledger += amount
+        self._post(source, amount, "debit", f"TRANSFER TO {destination.id}", payment, now)
+        self._post(destination, amount, "credit", f"TRANSFER FROM {source.id}", payment, now)
+        payment.set_status("P_COMPLETED", now, "Booked")
+        self._finalize(payment)
+        return payment
+
+    # Positive Pay ------------------------------------------------------------------------
+    def create_check_issue(
+        self, issue_id: str, client_id: str, body: Mapping[str, Any], audit: Audit
+    ) -> CheckIssue:
+        issue = CheckIssue(
+            id=issue_id,
+            client_id=client_id,
+            account_id=body["account_id"],
+            check_number=body["check_number"],
+            amount=Decimal(body["amount"]).quantize(Decimal("0.01")),
+            issue_date=date.fromisoformat(body["issue_date"]),
+            payee_name=body["payee_name"],
+            void=bool(body.get("void", False)),
+            status="RECEIVED",
+            audit=audit,
+        )
+        self.issues[issue.id] = issue
+        if not issue.void:
+            # A late issue record clears a matching "no issue record" exception.
+            for exc in self.exceptions:
+                if (
+                    exc.status == "PENDING_DECISION"
+                    and exc.reason == "NO_ISSUE_RECORD"
+                    and exc.account_id == issue.account_id
+                    and exc.check_number == issue.check_number
+                    and exc.presented_amount == issue.amount
+                ):
+                    exc.status = "RESOLVED"
+        return issue
+
+    # Clock -------------------------------------------------------------------------------
+    def settle_due(self, now: datetime) -> int:
+        """Run every ACH batch and slow wire due by ``now``; returns how many settled."""
+        due = sorted(
+            (p for p in self._open.values() if p.settle_at is not None and p.settle_at <= now),
+            key=lambda p: (p.settle_at, p.seq),
+        )
+        for payment in due:
+            assert payment.settle_at is not None
+            if payment.type == "ach":
+                self._settle_ach(payment, payment.settle_at)
+            else:
+                self._complete_wire(payment, payment.settle_at)
+        return len(due)

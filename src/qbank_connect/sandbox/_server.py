@@ -1,0 +1,187 @@
+"""The sandbox over a real socket: a stdlib ``ThreadingHTTPServer`` with HTTP/1.1 keep-alive."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, cast
+from urllib.parse import unquote, urlsplit
+
+from ._app import App, Request
+
+__all__ = ["SandboxServer"]
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = True  # close() wakes idle keep-alive connections first, then joins
+    request_queue_size = 2048
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app: App) -> None:
+        self.app = app
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def wake_connections(self) -> None:
+        """Unblock handler threads waiting on idle keep-alive connections."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients going away (or close() waking them) is normal for a test server.
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "QBankSandbox/1.0"
+    timeout = 120  # idle keep-alive connections are closed after this many seconds
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body are separate writes: without this, Nagle + delayed ACK add ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size_line = self.rfile.readline(1024)
+                try:
+                    size = int(size_line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    return None
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(1024)
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return b""
+        if not length.isdigit():
+            return None
+        return self.rfile.read(int(length))
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        if body is None:
+            self.send_error(400, "Bad request body framing")
+            self.close_connection = True
+            return
+        split = urlsplit(self.path)
+        request = Request.build(
+            self.command, unquote(split.path), split.query, list(self.headers.items()), body
+        )
+        app = cast(_HTTPServer, self.server).app
+        try:
+            outcome = app.begin(request)
+            response = outcome.response
+            if outcome.pending is not None:
+                if outcome.latency:
+                    time.sleep(outcome.latency)
+                response = app.finish(outcome.pending)
+        except Exception:  # a sandbox bug: show it, answer like a real server would
+            traceback.print_exc()
+            self.send_error(500, "Internal sandbox error")
+            self.close_connection = True
+            return
+        if outcome.drop:
+            # Commit then drop: the work is done, the client gets no answer at all.
+            self.close_connection = True
+            return
+        assert response is not None
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
+        except OSError:
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+
+class SandboxServer:
+    """A running loopback server; use it as a context manager.
+
+    Example::
+
+        with sandbox.serve(port=0) as server:
+            httpx.get(server.base_url + "/accounts")
+    """
+
+    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._httpd = _HTTPServer((host, port), app)
+        self.host = host
+        self.port: int = self._httpd.server_address[1]
+        display = f"[{host}]" if ":" in host else host
+        self.base_url = f"http://{display}:{self.port}{app.base_path}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            name="qbank-sandbox-server",
+            daemon=True,
+        )
+        self._ticker = threading.Thread(target=self._tick, name="qbank-sandbox-clock", daemon=True)
+        self._thread.start()
+        self._ticker.start()
+        self._closed = False
+
+    def _tick(self) -> None:
+        # Keeps a real-time clock's ACH batches (and their webhooks) moving with no traffic.
+        while not self._stop.wait(1.0):
+            self._httpd.app.tick()
+
+    def close(self) -> None:
+        """Stop accepting, close every connection and join the server's threads."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self._httpd.shutdown()
+        self._httpd.wake_connections()
+        self._httpd.server_close()
+        self._thread.join()
+        self._ticker.join()
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
