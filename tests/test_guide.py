@@ -47,7 +47,7 @@ TOKEN = httpx.Response(
 
 
 def run_guide() -> None:
-    exec(compile(GUIDE, "guide", "exec"), {})  # noqa: S102 - the guide's own code
+    exec(compile(GUIDE, "guide", "exec"), {})
 
 
 def test_guide_happy_path(capsys: pytest.CaptureFixture[str], respx_mock: respx.Router) -> None:
