@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 from types import TracebackType
-from typing import IO
+from typing import IO, cast
 
 __all__ = ["AchFileSource", "AchUpload"]
 
@@ -89,7 +89,7 @@ class AchUpload:
     def _check_format(self) -> None:
         if self._start is None:
             peek = getattr(self._file, "peek", None)
-            head = peek(_PEEK)[:_PEEK] if callable(peek) else b""
+            head = cast("bytes", peek(_PEEK))[:_PEEK] if callable(peek) else b""
             if not head:
                 return  # a pipe we cannot look into without consuming it: the server checks it
         else:

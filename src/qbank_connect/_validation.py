@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -85,7 +85,7 @@ def coerce_body(model: type[M], value: object, name: str = "request") -> M:
     if isinstance(value, model):
         return value
     if isinstance(value, Mapping):
-        return model.model_validate(dict(value))
+        return model.model_validate(dict(cast("Mapping[str, Any]", value)))
     raise ValueError(f"{name} must be a {model.__name__} or a dict, not {type(value).__name__}")
 
 

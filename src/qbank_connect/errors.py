@@ -17,7 +17,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import httpx
@@ -119,9 +119,11 @@ class QBankBadRequestError(QBankAPIError):
     @property
     def details(self) -> list[dict[str, Any]]:
         """Field-level problems: ``[{"field": ..., "issue": ...}]``."""
-        if isinstance(self.body, dict) and isinstance(self.body.get("details"), list):
-            return [d for d in self.body["details"] if isinstance(d, dict)]
-        return []
+        details: object = json_object(self.body).get("details")
+        if not isinstance(details, list):
+            return []
+        items = cast("list[object]", details)
+        return [json_object(item) for item in items if isinstance(item, dict)]
 
 
 class QBankAuthenticationError(QBankAPIError):
@@ -159,7 +161,7 @@ class QBankIdempotencyConflict(QBankConflictError):
         idempotency_key: str | None = None,
         retries_taken: int = 0,
     ) -> None:
-        problem = body if isinstance(body, dict) else {}
+        problem = json_object(body)
         self.type: str | None = _str_or_none(problem.get("type"))
         self.title: str | None = _str_or_none(problem.get("title"))
         self.detail: str = _str_or_none(problem.get("detail")) or message
@@ -333,6 +335,11 @@ class WebhookInvalidEventError(QBankWebhookVerificationError):
     """The body is authentic but is not a valid ``WebhookEvent`` (not JSON, or not the schema)."""
 
     reason = "invalid_event"
+
+
+def json_object(value: object) -> dict[str, Any]:
+    """``value`` if it is a parsed JSON object, else an empty dict (bodies can be anything)."""
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
 
 
 def _str_or_none(value: object) -> str | None:
