@@ -17,7 +17,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 if TYPE_CHECKING:
     import httpx
@@ -122,8 +122,7 @@ class QBankBadRequestError(QBankAPIError):
         details: object = json_object(self.body).get("details")
         if not isinstance(details, list):
             return []
-        items = cast("list[object]", details)
-        return [json_object(item) for item in items if isinstance(item, dict)]
+        return [item for item in cast("list[object]", details) if is_json_object(item)]
 
 
 class QBankAuthenticationError(QBankAPIError):
@@ -337,9 +336,13 @@ class WebhookInvalidEventError(QBankWebhookVerificationError):
     reason = "invalid_event"
 
 
+def is_json_object(value: object) -> TypeGuard[dict[str, Any]]:
+    return isinstance(value, dict)
+
+
 def json_object(value: object) -> dict[str, Any]:
     """``value`` if it is a parsed JSON object, else an empty dict (bodies can be anything)."""
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
+    return value if is_json_object(value) else {}
 
 
 def _str_or_none(value: object) -> str | None:
