@@ -149,32 +149,30 @@ class QBankIdempotencyConflict(QBankConflictError):
         payment = client.payments.wait(e.transaction_id)
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        response: httpx.Response,
-        body: object = None,
-        error_code: str | None = None,
-        request_id: str | None = None,
-        idempotency_key: str | None = None,
-        retries_taken: int = 0,
-    ) -> None:
-        problem = json_object(body)
-        self.type: str | None = _str_or_none(problem.get("type"))
-        self.title: str | None = _str_or_none(problem.get("title"))
-        self.detail: str = _str_or_none(problem.get("detail")) or message
-        self.transaction_id: str | None = _str_or_none(problem.get("transaction_id"))
-        self.instance: str | None = _str_or_none(problem.get("instance"))
-        super().__init__(
-            message,
-            response=response,
-            body=body,
-            error_code=error_code,
-            request_id=request_id,
-            idempotency_key=idempotency_key,
-            retries_taken=retries_taken,
-        )
+    @property
+    def transaction_id(self) -> str | None:
+        """The id of the payment (or file, or check issue) being processed: poll it."""
+        return self._problem("transaction_id")
+
+    @property
+    def detail(self) -> str:
+        return self._problem("detail") or self.message
+
+    @property
+    def title(self) -> str | None:
+        return self._problem("title")
+
+    @property
+    def type(self) -> str | None:
+        """The problem type URI (RFC 7807)."""
+        return self._problem("type")
+
+    @property
+    def instance(self) -> str | None:
+        return self._problem("instance")
+
+    def _problem(self, field: str) -> str | None:
+        return _str_or_none(json_object(self.body).get(field))
 
     def _describe(self) -> str:
         text = super()._describe()

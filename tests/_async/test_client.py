@@ -100,7 +100,6 @@ WEBHOOK_SECRET = "whsec_test_SECRET_value"
 
 def test_client_webhooks_unwrap_a_signed_delivery() -> None:
 
-
     body = (
         '{"id": "evt_1", "type": "paymentStatusUpdate", "created_at": "2026-11-21T10:15:30.123Z",'
         ' "data": {"payment": '

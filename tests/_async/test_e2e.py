@@ -132,7 +132,7 @@ async def test_ach_settles_in_the_batch_and_the_webhook_verifies(
     bank.sandbox.advance(minutes=15)
     settled = await client.payments.wait(payment.id, timeout=5, poll_interval=0.01)
     assert settled.status == PaymentStatus.P_COMPLETED
-    assert [c.status for c in settled.status_history][0] == PaymentStatus.P_PENDING
+    assert settled.status_history[0].status == PaymentStatus.P_PENDING
     after = await client.balances.get(ACCOUNT_OPERATING)
     assert after.ledger == before.ledger - Decimal("1250.00")
     completed = [p.id async for p in await client.payments.list(status=PaymentStatus.P_COMPLETED)]

@@ -17,25 +17,23 @@ from qbank_connect.models import (
     PaymentStatus,
 )
 
-from ..mock_api import MockAPI, audit, balance_json, error, json_body, payment_json
+from ..mock_api import (
+    MockAPI,
+    account_json,
+    ach_file_json,
+    audit,
+    balance_json,
+    check_issue_json,
+    error,
+    json_body,
+    nacha_file,
+    payment_json,
+)
 from .conftest import make_client
 
 pytestmark = pytest.mark.anyio
 
 PAYMENT_ID = "5f0c1d2e-1111-4111-8111-111111111111"
-
-
-def account_json(i: int) -> dict[str, object]:
-    return {
-        "id": f"acc_{i}",
-        "name": f"Account {i}",
-        "type": "checking",
-        "currency": "USD",
-        "status": "open",
-        "account_number_last4": "1234",
-        "routing_number": "021000021",
-        **audit(),
-    }
 
 
 def transaction_json(i: int) -> dict[str, object]:
@@ -53,24 +51,7 @@ def transaction_json(i: int) -> dict[str, object]:
     }
 
 
-def nacha(entries: int = 2) -> bytes:
-    records = ["1" + "0" * 93, "5" + "2" * 93]
-    records += ["6" + str(i % 10) * 93 for i in range(entries)]
-    records += ["8" + "0" * 93, "9" + "0" * 93]
-    return ("\n".join(records) + "\n").encode()
-
-
-ACH_FILE = {
-    "id": "achf_1",
-    "file_name": "payroll.ach",
-    "status": "VALIDATED",
-    "entry_count": 2,
-    "total_credit": "200.00",
-    "total_debit": "0.00",
-    "payment_ids": [PAYMENT_ID],
-    "received_at": "2026-11-21T10:15:30.123Z",
-    **audit(),
-}
+ACH_FILE = ach_file_json()
 
 
 async def test_accounts_pagination_walks_every_page_lazily(api: MockAPI) -> None:
@@ -286,17 +267,7 @@ async def test_request_must_be_the_right_model_or_a_dict(api: MockAPI) -> None:
 async def test_wire_transfer_and_positive_pay(api: MockAPI) -> None:
     api.route("POST", "/payments/wire", httpx.Response(202, json=payment_json(type="wire")))
     api.route("POST", "/transfers", httpx.Response(202, json=payment_json(type="transfer")))
-    issue = {
-        "id": "chk_1",
-        "account_id": "acc_operating",
-        "check_number": "10042",
-        "amount": "1250.00",
-        "issue_date": "2026-11-20",
-        "payee_name": "Acme",
-        "void": False,
-        "status": "RECEIVED",
-        **audit(),
-    }
+    issue = check_issue_json()
     api.route("POST", "/positivepay/issues", httpx.Response(202, json=issue))
     client = make_client(api)
     wire = await client.payments.create_wire(
@@ -415,7 +386,7 @@ async def test_wait_times_out_with_the_last_payment(api: MockAPI) -> None:
 async def test_upload_ach_file_streams_multipart(api: MockAPI, tmp_path: Path) -> None:
     api.route("POST", "/payments/ach/files", httpx.Response(202, json=ACH_FILE))
     path = tmp_path / "payroll.ach"
-    path.write_bytes(nacha())
+    path.write_bytes(nacha_file())
     client = make_client(api)
     result = await client.payments.upload_ach_file(path, source_account_id="acc_payroll")
     assert result.entry_count == 2 and result.total_credit == Decimal("200.00")
@@ -423,7 +394,7 @@ async def test_upload_ach_file_streams_multipart(api: MockAPI, tmp_path: Path) -
     assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
     assert request.headers["idempotency-key"]
     body = api.bodies[api.requests.index(request)]
-    assert nacha() in body
+    assert nacha_file() in body
     assert b'name="source_account_id"' in body and b"acc_payroll" in body
     assert b'filename="payroll.ach"' in body
 
@@ -433,11 +404,11 @@ async def test_upload_retry_resends_the_whole_file(api: MockAPI, sleeps: list[fl
         "POST", "/payments/ach/files", error(503, "ERR_SYS_001"), httpx.Response(202, json=ACH_FILE)
     )
     client = make_client(api)
-    await client.payments.upload_ach_file(io.BytesIO(nacha()))
+    await client.payments.upload_ach_file(io.BytesIO(nacha_file()))
     first, second = [
         api.bodies[i] for i, r in enumerate(api.requests) if r.url.path.endswith("/ach/files")
     ]
-    assert nacha() in first and nacha() in second
+    assert nacha_file() in first and nacha_file() in second
     keys = {r.headers["idempotency-key"] for r in api.calls("POST", "/payments/ach/files")}
     assert len(keys) == 1
 
@@ -471,7 +442,7 @@ async def test_non_seekable_upload_is_not_retried_silently(
     )
     client = make_client(api)
     with pytest.raises(QBankConnectionError, match="cannot be rewound") as info:
-        await client.payments.upload_ach_file(_Pipe(nacha()))
+        await client.payments.upload_ach_file(_Pipe(nacha_file()))
     assert info.value.idempotency_key
     assert len(api.calls("POST", "/payments/ach/files")) == 1
     assert sleeps == []

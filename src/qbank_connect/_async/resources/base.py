@@ -9,6 +9,7 @@ import httpx
 
 from ..._config import resolve_timeout, validate_max_retries
 from ..._upload import AchUpload
+from ...models import RequestModel
 from ..pagination import AsyncPage
 
 if TYPE_CHECKING:
@@ -58,6 +59,28 @@ class AsyncResource:
             transactional=transactional,
             idempotency_key=idempotency_key,
             raw=self._raw if raw is None else raw,
+        )
+
+    async def _transact(
+        self,
+        path: str,
+        body: RequestModel,
+        *,
+        model: type[Any],
+        idempotency_key: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> Any:
+        """A transactional POST of a JSON body: it carries an Idempotency-Key, reused by retries."""
+        return await self._call(
+            "POST",
+            path,
+            model=model,
+            json_body=body.to_wire(),
+            transactional=True,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def _list(

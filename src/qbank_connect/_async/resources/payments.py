@@ -51,15 +51,12 @@ class AsyncPayments(AsyncResource):
                 effective_date="2026-11-23",
             ))
         """
-        body = coerce_body(AchPaymentRequest, request)
         return cast(
             Payment,
-            await self._call(
-                "POST",
+            await self._transact(
                 "/payments/ach",
+                coerce_body(AchPaymentRequest, request),
                 model=Payment,
-                json_body=body.to_wire(),
-                transactional=True,
                 idempotency_key=idempotency_key,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -130,15 +127,12 @@ class AsyncPayments(AsyncResource):
                                 "bic": "COBADEFFXXX"},
             })
         """
-        body = coerce_body(WirePaymentRequest, request)
         return cast(
             Payment,
-            await self._call(
-                "POST",
+            await self._transact(
                 "/payments/wire",
+                coerce_body(WirePaymentRequest, request),
                 model=Payment,
-                json_body=body.to_wire(),
-                transactional=True,
                 idempotency_key=idempotency_key,
                 timeout=timeout,
                 max_retries=max_retries,

@@ -34,15 +34,12 @@ class AsyncPositivePay(AsyncResource):
                          "amount": "1250.00", "issue_date": "2026-11-20", "payee_name": "Acme"}
             )
         """
-        body = coerce_body(CheckIssueRequest, request)
         return cast(
             CheckIssue,
-            await self._call(
-                "POST",
+            await self._transact(
                 "/positivepay/issues",
+                coerce_body(CheckIssueRequest, request),
                 model=CheckIssue,
-                json_body=body.to_wire(),
-                transactional=True,
                 idempotency_key=idempotency_key,
                 timeout=timeout,
                 max_retries=max_retries,

@@ -36,15 +36,12 @@ class AsyncTransfers(AsyncResource):
                          "destination_account_id": "acc_payroll", "amount": "2500.00"}
             )
         """
-        body = coerce_body(TransferRequest, request)
         return cast(
             Payment,
-            await self._call(
-                "POST",
+            await self._transact(
                 "/transfers",
+                coerce_body(TransferRequest, request),
                 model=Payment,
-                json_body=body.to_wire(),
-                transactional=True,
                 idempotency_key=idempotency_key,
                 timeout=timeout,
                 max_retries=max_retries,

@@ -11,6 +11,7 @@ import httpx
 
 from ..._config import resolve_timeout, validate_max_retries
 from ..._upload import AchUpload
+from ...models import RequestModel
 from ..pagination import Page
 
 if TYPE_CHECKING:
@@ -60,6 +61,28 @@ class Resource:
             transactional=transactional,
             idempotency_key=idempotency_key,
             raw=self._raw if raw is None else raw,
+        )
+
+    def _transact(
+        self,
+        path: str,
+        body: RequestModel,
+        *,
+        model: type[Any],
+        idempotency_key: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+    ) -> Any:
+        """A transactional POST of a JSON body: it carries an Idempotency-Key, reused by retries."""
+        return self._call(
+            "POST",
+            path,
+            model=model,
+            json_body=body.to_wire(),
+            transactional=True,
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def _list(

@@ -53,15 +53,12 @@ class Payments(Resource):
                 effective_date="2026-11-23",
             ))
         """
-        body = coerce_body(AchPaymentRequest, request)
         return cast(
             Payment,
-            self._call(
-                "POST",
+            self._transact(
                 "/payments/ach",
+                coerce_body(AchPaymentRequest, request),
                 model=Payment,
-                json_body=body.to_wire(),
-                transactional=True,
                 idempotency_key=idempotency_key,
                 timeout=timeout,
                 max_retries=max_retries,
@@ -132,15 +129,12 @@ class Payments(Resource):
                                 "bic": "COBADEFFXXX"},
             })
         """
-        body = coerce_body(WirePaymentRequest, request)
         return cast(
             Payment,
-            self._call(
-                "POST",
+            self._transact(
                 "/payments/wire",
+                coerce_body(WirePaymentRequest, request),
                 model=Payment,
-                json_body=body.to_wire(),
-                transactional=True,
                 idempotency_key=idempotency_key,
                 timeout=timeout,
                 max_retries=max_retries,

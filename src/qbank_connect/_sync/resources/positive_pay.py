@@ -36,15 +36,12 @@ class PositivePay(Resource):
                          "amount": "1250.00", "issue_date": "2026-11-20", "payee_name": "Acme"}
             )
         """
-        body = coerce_body(CheckIssueRequest, request)
         return cast(
             CheckIssue,
-            self._call(
-                "POST",
+            self._transact(
                 "/positivepay/issues",
+                coerce_body(CheckIssueRequest, request),
                 model=CheckIssue,
-                json_body=body.to_wire(),
-                transactional=True,
                 idempotency_key=idempotency_key,
                 timeout=timeout,
                 max_retries=max_retries,

@@ -38,15 +38,12 @@ class Transfers(Resource):
                          "destination_account_id": "acc_payroll", "amount": "2500.00"}
             )
         """
-        body = coerce_body(TransferRequest, request)
         return cast(
             Payment,
-            self._call(
-                "POST",
+            self._transact(
                 "/transfers",
+                coerce_body(TransferRequest, request),
                 model=Payment,
-                json_body=body.to_wire(),
-                transactional=True,
                 idempotency_key=idempotency_key,
                 timeout=timeout,
                 max_retries=max_retries,
