@@ -6,6 +6,8 @@ PYENV_VERSION, e.g. `PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0`).
 
 from __future__ import annotations
 
+import shutil
+
 import nox
 
 nox.options.sessions = ["unasync_check", "lint", "types", "tests"]
@@ -23,6 +25,8 @@ def tests(session: nox.Session) -> None:
         "pytest",
         "-W",
         "error::ResourceWarning",
+        "-m",
+        "not slow",  # the long ones run in their own sessions (chaos, stampede)
         *session.posargs,
         env={"HYPOTHESIS_PROFILE": "ci"},
     )
@@ -39,7 +43,9 @@ def unasync_check(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
+    session.run(
+        "ruff", "format", "--check", "src", "tests", "scripts", "examples", "bench", "noxfile.py"
+    )
 
 
 @nox.session(python=["3.10", "3.13"])
@@ -47,3 +53,55 @@ def types(session: nox.Session) -> None:
     """mypy --strict over the package, on the oldest and newest Python."""
     session.install("-e", ".", "mypy")
     session.run("mypy", "--strict", "src/qbank_connect")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """The speed benchmark (bench/README.md); not a default session. `nox -s bench -- --quick`."""
+    session.install("-e", ".")
+    session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def chaos(session: nox.Session) -> None:
+    """Chaos run, both clients under random faults (tests/chaos.py): 2,000 payments by default;
+    `nox -s chaos -- --payments 10000`, `-- --backend trio`, `-- --seed N`."""
+    session.install("-e", ".", "-r", TEST_REQUIREMENTS)
+    session.run(
+        "python",
+        "-W",
+        "error::ResourceWarning",
+        "-m",
+        "tests.chaos",
+        "--payments",
+        "2000",
+        *session.posargs,
+    )
+
+
+@nox.session(python="3.11")
+def stampede(session: nox.Session) -> None:
+    """Token stampedes, all of them (1,000 tasks on asyncio and trio, 64 threads)."""
+    session.install("-e", ".", "-r", TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        "-m",
+        "slow or not slow",
+        "tests/_async/test_faults_stampede.py",
+        "tests/_sync/test_faults_stampede.py",
+        *session.posargs,
+    )
+
+
+@nox.session(python="3.11")
+def celery(session: nox.Session) -> None:
+    """A real Celery worker SIGKILLed after paying, the task redelivered: one payment
+    (examples/celery_payments.py, docs/celery.md). Needs `redis-server` on PATH."""
+    session.install("-e", ".", "-r", TEST_REQUIREMENTS)
+    if shutil.which("redis-server") is None:
+        session.error("redis-server is not installed (apt-get install redis-server)")
+    session.run(
+        "pytest", "-W", "error::ResourceWarning", "-rs", "tests/test_celery.py", *session.posargs
+    )

@@ -14,8 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import errors, models
-from ._async.client import AsyncQBankConnect
-from ._sync.client import QBankConnect
 from ._version import __version__
 from .errors import (
     QBankAPIError,
@@ -42,9 +40,11 @@ from .errors import (
 
 if TYPE_CHECKING:
     from . import sandbox, webhooks
+    from ._async.client import AsyncQBankConnect
+    from ._sync.client import QBankConnect
 
-QBankConnectClient = QBankConnect
-"""The name the SDK guide uses; the same class as :class:`QBankConnect`."""
+    QBankConnectClient = QBankConnect
+    """The name the SDK guide uses; the same class as :class:`QBankConnect`."""
 
 __all__ = [
     "AsyncQBankConnect",
@@ -78,10 +78,30 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The sandbox and the webhook helpers are imported on first use, keeping `import` fast.
-    if name in ("sandbox", "webhooks"):
-        import importlib
+# Imported on first use, keeping `import` fast: each client pulls in only its own tree (a blocking
+# app never loads the async pipeline and anyio, and vice versa); the sandbox and the webhook
+# helpers are for tests and receivers only.
+_LAZY = {
+    "QBankConnect": ("._sync.client", "QBankConnect"),
+    "QBankConnectClient": ("._sync.client", "QBankConnect"),
+    "AsyncQBankConnect": ("._async.client", "AsyncQBankConnect"),
+    "sandbox": (".sandbox", None),
+    "webhooks": (".webhooks", None),
+}
 
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    import importlib
+
+    module = importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value  # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

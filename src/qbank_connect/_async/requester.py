@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from .._auth import AccessToken, basic_authorization, parse_token_response, token_request_body
-from .._concurrency import async_context_identity, async_sleep
+from .._concurrency import AsyncLock, async_context_identity, async_sleep
 from .._config import DEFAULT_POOL_LIMITS, resolve_timeout, shared_ssl_context, user_agent
 from .._idempotency import new_idempotency_key, validate_idempotency_key
 from .._logging import logger
@@ -44,8 +44,9 @@ class AsyncRequester:
         self.base_url = base_url
         self.max_retry_after = max_retry_after
         self._injected = http_client
-        self._owned: httpx.AsyncClient | None = None
-        self._owned_for: object = None
+        # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
+        self._owned: tuple[object, httpx.AsyncClient, AsyncGenerator[None, None]] | None = None
+        self._owned_lock = AsyncLock()
         self._closed = False
         self.tokens: AsyncTokens = AsyncTokens()
         headers = {"Accept": _JSON, "User-Agent": user_agent()}
@@ -62,25 +63,35 @@ class AsyncRequester:
 
     # -- the connection pool ---------------------------------------------------------------
 
-    def http_client(self) -> httpx.AsyncClient:
+    async def http_client(self) -> httpx.AsyncClient:
         if self._injected is not None:
             return self._injected
         if self._closed:
             raise QBankError("this client is closed; create a new one")
         owner = async_context_identity()
-        if self._owned is None or self._owned_for != owner:
-            # First use, or a new event loop (or process): connections of the old one can't be used.
-            self._owned = httpx.AsyncClient(
-                verify=shared_ssl_context(), limits=DEFAULT_POOL_LIMITS, follow_redirects=False
-            )
-            self._owned_for = owner
-        return self._owned
+        owned = self._owned
+        if owned is None or owned[0] != owner:
+            async with self._owned_lock:
+                owned = self._owned
+                if owned is None or owned[0] != owner:
+                    # First use, or a new event loop (or process): the old pool's connections
+                    # can't be used here. Its guard closes it in its own loop (below).
+                    pool = httpx.AsyncClient(
+                        verify=shared_ssl_context(),
+                        limits=DEFAULT_POOL_LIMITS,
+                        follow_redirects=False,
+                    )
+                    guard = _close_with_owner(pool, owner)
+                    await guard.__anext__()
+                    self._owned = owned = (owner, pool, guard)
+        return owned[1]
 
     async def aclose(self) -> None:
         self._closed = True
         owned, self._owned = self._owned, None
-        if owned is not None:
-            await owned.aclose()
+        if owned is not None and owned[0] == async_context_identity():
+            await owned[2].aclose()  # the guard closes the pool
+        # A pool of another event loop (or of the parent process) is left to its guard.
 
     # -- calls -----------------------------------------------------------------------------
 
@@ -200,8 +211,9 @@ class AsyncRequester:
     async def _attempt(
         self, request: httpx.Request, key: str | None, retries: int
     ) -> tuple[httpx.Response | None, QBankError | None]:
+        http = await self.http_client()
         try:
-            return await self.http_client().send(request), None
+            return await http.send(request), None
         except httpx.TimeoutException as exc:
             return None, QBankTimeoutError(
                 f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
@@ -303,6 +315,23 @@ class AsyncRequester:
                 retries,
                 (time.monotonic() - started) * 1000,
             )
+
+
+async def _close_with_owner(pool: httpx.AsyncClient, owner: object) -> AsyncGenerator[None, None]:
+    """Closes ``pool`` when the event loop that opened it shuts down.
+
+    Started in that loop, this async generator is registered with its async-generator hooks:
+    ``asyncio.run()`` and ``trio.run()`` finalize it as they end, while the loop still runs, the
+    only moment its connections can be closed properly (once the loop is closed, closing them
+    raises and dropping them leaks sockets and ``ResourceWarning``s). A pool dropped while its
+    loop runs elsewhere is closed there by the loop's finalizer hook. (The blocking client's
+    twin closes the pool when dropped in the process that opened it; a forked child leaves its
+    parent's pool untouched: another thread may have held the pool's locks at the fork.)"""
+    try:
+        yield
+    finally:
+        if async_context_identity() == owner:
+            await pool.aclose()
 
 
 def _not_rewindable(error: QBankError) -> QBankError:

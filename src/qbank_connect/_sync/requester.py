@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Generator, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from .._auth import AccessToken, basic_authorization, parse_token_response, token_request_body
-from .._concurrency import sync_context_identity, sleep
+from .._concurrency import Lock, sync_context_identity, sleep
 from .._config import DEFAULT_POOL_LIMITS, resolve_timeout, shared_ssl_context, user_agent
 from .._idempotency import new_idempotency_key, validate_idempotency_key
 from .._logging import logger
@@ -46,8 +46,9 @@ class Requester:
         self.base_url = base_url
         self.max_retry_after = max_retry_after
         self._injected = http_client
-        self._owned: httpx.Client | None = None
-        self._owned_for: object = None
+        # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
+        self._owned: tuple[object, httpx.Client, Generator[None, None]] | None = None
+        self._owned_lock = Lock()
         self._closed = False
         self.tokens: Tokens = Tokens()
         headers = {"Accept": _JSON, "User-Agent": user_agent()}
@@ -70,19 +71,29 @@ class Requester:
         if self._closed:
             raise QBankError("this client is closed; create a new one")
         owner = sync_context_identity()
-        if self._owned is None or self._owned_for != owner:
-            # First use, or a new event loop (or process): connections of the old one can't be used.
-            self._owned = httpx.Client(
-                verify=shared_ssl_context(), limits=DEFAULT_POOL_LIMITS, follow_redirects=False
-            )
-            self._owned_for = owner
-        return self._owned
+        owned = self._owned
+        if owned is None or owned[0] != owner:
+            with self._owned_lock:
+                owned = self._owned
+                if owned is None or owned[0] != owner:
+                    # First use, or a new event loop (or process): the old pool's connections
+                    # can't be used here. Its guard closes it in its own loop (below).
+                    pool = httpx.Client(
+                        verify=shared_ssl_context(),
+                        limits=DEFAULT_POOL_LIMITS,
+                        follow_redirects=False,
+                    )
+                    guard = _close_with_owner(pool, owner)
+                    guard.__next__()
+                    self._owned = owned = (owner, pool, guard)
+        return owned[1]
 
     def close(self) -> None:
         self._closed = True
         owned, self._owned = self._owned, None
-        if owned is not None:
-            owned.close()
+        if owned is not None and owned[0] == sync_context_identity():
+            owned[2].close()  # the guard closes the pool
+        # A pool of another event loop (or of the parent process) is left to its guard.
 
     # -- calls -----------------------------------------------------------------------------
 
@@ -202,8 +213,9 @@ class Requester:
     def _attempt(
         self, request: httpx.Request, key: str | None, retries: int
     ) -> tuple[httpx.Response | None, QBankError | None]:
+        http = self.http_client()
         try:
-            return self.http_client().send(request), None
+            return http.send(request), None
         except httpx.TimeoutException as exc:
             return None, QBankTimeoutError(
                 f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
@@ -305,6 +317,23 @@ class Requester:
                 retries,
                 (time.monotonic() - started) * 1000,
             )
+
+
+def _close_with_owner(pool: httpx.Client, owner: object) -> Generator[None, None]:
+    """Closes ``pool`` when the event loop that opened it shuts down.
+
+    Started in that loop, this async generator is registered with its async-generator hooks:
+    ``asyncio.run()`` and ``trio.run()`` finalize it as they end, while the loop still runs, the
+    only moment its connections can be closed properly (once the loop is closed, closing them
+    raises and dropping them leaks sockets and ``ResourceWarning``s). A pool dropped while its
+    loop runs elsewhere is closed there by the loop's finalizer hook. (The blocking client's
+    twin closes the pool when dropped in the process that opened it; a forked child leaves its
+    parent's pool untouched: another thread may have held the pool's locks at the fork.)"""
+    try:
+        yield
+    finally:
+        if sync_context_identity() == owner:
+            pool.close()
 
 
 def _not_rewindable(error: QBankError) -> QBankError:

@@ -1,0 +1,695 @@
+"""The qbank-connect speed benchmark: client CPU per call against bare httpx, import, memory.
+
+    nox -s bench                      # the full run (a few minutes on 2 cores)
+    nox -s bench -- --quick           # fewer calls and repeats, for a quick look
+    python bench/run.py [--quick] [--repeats N] [--calls N] [--skip-pool]
+    python bench/run.py --profile sdk:sync:get     # cProfile of one case (top functions)
+
+A local HTTP/1.1 server (bench/server.py, canned bytes) runs in its own process; every
+measurement runs in a fresh client process. With 2+ CPUs the server is pinned to CPU 1 and the
+clients to CPU 0, so the client's CPU time (``time.process_time``) is the client's alone.
+
+Every case is measured in ``--repeats`` fresh processes after a warm-up; the table shows the
+median and the min-max over those processes, and the ratios of the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CLIENT_CPU = 0
+SERVER_CPU = 1
+CONCURRENCY = 50
+
+CLIENT_ID = "bench-client"
+CLIENT_SECRET = "bench-secret"
+
+ACH_REQUEST = {
+    "source_account_id": "acc_operating",
+    "recipient_details": {
+        "name": "Acme Supplies",
+        "routing_number": "021000021",
+        "account_number": "123456789",
+        "account_type": "checking",
+    },
+    "amount": "1000.50",
+    "currency": "USD",
+    "effective_date": "2026-11-23",
+    "memo": "Invoice 4471",
+}
+
+IMPLS = ("sdk", "httpx", "httpx+pydantic")
+MODES = ("sync", "async", f"async x{CONCURRENCY}")
+OPS = {"get": "balances.get", "post": "payments.create_ach"}
+
+
+# ------------------------------------------------------------------------------------------------
+# Worker side: one measurement in this (fresh) process, result as JSON on stdout.
+# ------------------------------------------------------------------------------------------------
+
+
+def pin(cpu: int) -> None:
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        try:
+            os.sched_setaffinity(0, {cpu})
+        except OSError:
+            pass
+
+
+def peak_rss_mib() -> float:
+    import resource
+
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / 1024 if sys.platform != "darwin" else kib / 1024 / 1024
+
+
+def _limits(spec: list[int] | None) -> Any:
+    import httpx
+
+    if spec is None:
+        return httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's default
+    return httpx.Limits(max_connections=spec[0], max_keepalive_connections=spec[1])
+
+
+def sync_case(impl: str, op: str, base: str, limits: list[int] | None) -> Any:
+    if impl == "sdk":
+        from qbank_connect import QBankConnect
+        from qbank_connect.models import AchPaymentRequest
+
+        client = QBankConnect(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=base)
+        if op == "get":
+            return lambda: client.balances.get("acc_operating")
+        request = AchPaymentRequest.model_validate(ACH_REQUEST)
+        return lambda: client.payments.create_ach(request=request)
+
+    import uuid
+
+    import httpx
+
+    from qbank_connect._config import user_agent
+    from qbank_connect.models import Balance, Payment
+
+    http = httpx.Client(limits=_limits(limits))
+    token = http.post(
+        base + "/token", data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET)
+    ).json()["access_token"]
+    headers = {
+        "Accept": "application/json",
+        "User-Agent": user_agent(),
+        "Authorization": f"Bearer {token}",
+    }
+    validate = impl == "httpx+pydantic"
+    if op == "get":
+        url = base + "/balances/acc_operating"
+
+        def get() -> Any:
+            response = http.get(url, headers=headers)
+            if response.status_code != 200:
+                raise RuntimeError(response.status_code)
+            return Balance.model_validate_json(response.content) if validate else response.content
+
+        return get
+    url = base + "/payments/ach"
+
+    def post() -> Any:
+        response = http.post(
+            url, headers={**headers, "Idempotency-Key": str(uuid.uuid4())}, json=ACH_REQUEST
+        )
+        if response.status_code != 202:
+            raise RuntimeError(response.status_code)
+        return Payment.model_validate_json(response.content) if validate else response.content
+
+    return post
+
+
+async def async_case(impl: str, op: str, base: str, limits: list[int] | None) -> Any:
+    if impl == "sdk":
+        from qbank_connect import AsyncQBankConnect
+        from qbank_connect.models import AchPaymentRequest
+
+        http_client = None
+        if limits is not None:  # the pool study: the SDK with an injected, tuned client
+            import httpx
+
+            http_client = httpx.AsyncClient(limits=_limits(limits))
+        client = AsyncQBankConnect(
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=base, http_client=http_client
+        )
+        if op == "get":
+            return lambda: client.balances.get("acc_operating")
+        request = AchPaymentRequest.model_validate(ACH_REQUEST)
+        return lambda: client.payments.create_ach(request=request)
+
+    import uuid
+
+    import httpx
+
+    from qbank_connect._config import user_agent
+    from qbank_connect.models import Balance, Payment
+
+    http = httpx.AsyncClient(limits=_limits(limits))
+    token = (
+        await http.post(
+            base + "/token",
+            data={"grant_type": "client_credentials"},
+            auth=(CLIENT_ID, CLIENT_SECRET),
+        )
+    ).json()["access_token"]
+    headers = {
+        "Accept": "application/json",
+        "User-Agent": user_agent(),
+        "Authorization": f"Bearer {token}",
+    }
+    validate = impl == "httpx+pydantic"
+    if op == "get":
+        url = base + "/balances/acc_operating"
+
+        async def get() -> Any:
+            response = await http.get(url, headers=headers)
+            if response.status_code != 200:
+                raise RuntimeError(response.status_code)
+            return Balance.model_validate_json(response.content) if validate else response.content
+
+        return get
+    url = base + "/payments/ach"
+
+    async def post() -> Any:
+        response = await http.post(
+            url, headers={**headers, "Idempotency-Key": str(uuid.uuid4())}, json=ACH_REQUEST
+        )
+        if response.status_code != 202:
+            raise RuntimeError(response.status_code)
+        return Payment.model_validate_json(response.content) if validate else response.content
+
+    return post
+
+
+def run_calls(spec: dict[str, Any]) -> dict[str, Any]:
+    base = f"http://127.0.0.1:{spec['port']}/v1"
+    impl, mode, op = spec["impl"], spec["mode"], spec["op"]
+    calls, warmup, limits = spec["calls"], spec["warmup"], spec.get("limits")
+    profile = spec.get("profile", False)
+    profiler: Any = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+
+    if mode == "sync":
+        call = sync_case(impl, op, base, limits)
+        for _ in range(warmup):
+            call()
+        if profiler:
+            profiler.enable()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for _ in range(calls):
+            call()
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    else:
+        import asyncio
+
+        concurrency = CONCURRENCY if mode != "async" else 1
+
+        async def main() -> tuple[float, float]:
+            call = await async_case(impl, op, base, limits)
+
+            async def worker(n: int) -> None:
+                for _ in range(n):
+                    await call()
+
+            async def batch(n: int) -> None:
+                if concurrency == 1:
+                    await worker(n)
+                else:
+                    per = n // concurrency
+                    await asyncio.gather(*(worker(per) for _ in range(concurrency)))
+
+            await batch(warmup)
+            if profiler:
+                profiler.enable()
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            await batch(calls)
+            return time.process_time() - cpu0, time.perf_counter() - wall0
+
+        cpu, wall = asyncio.run(main())
+        if concurrency > 1:
+            calls = calls // concurrency * concurrency
+    if profiler:
+        import pstats
+
+        profiler.disable()
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("tottime").print_stats(35)
+    return {"cpu_us": cpu / calls * 1e6, "wall_us": wall / calls * 1e6}
+
+
+def run_construct(spec: dict[str, Any]) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    from qbank_connect import AsyncQBankConnect, QBankConnect
+
+    imported = time.perf_counter() - t0
+    base = "http://127.0.0.1:1/v1"
+    results: dict[str, Any] = {"import_s": imported}
+    for name, cls in (("sync", QBankConnect), ("async", AsyncQBankConnect)):
+        times = []
+        for _ in range(spec["n"]):
+            t = time.perf_counter()
+            client = cls(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=base)
+            times.append(time.perf_counter() - t)
+        # The owned httpx client (and its TLS context) must not exist before the first call.
+        results[name] = {
+            "first_ms": times[0] * 1e3,
+            "median_ms": statistics.median(times) * 1e3,
+            "lazy_http_client": client._requester._owned is None,
+        }
+    return results
+
+
+def run_import(spec: dict[str, Any]) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    if spec["what"] == "sdk":
+        import qbank_connect  # noqa: F401
+    elif spec["what"] == "floor":
+        import httpx  # noqa: F401
+        import pydantic  # noqa: F401
+    return {"import_s": time.perf_counter() - t0}
+
+
+def run_rss(spec: dict[str, Any]) -> dict[str, Any]:
+    if spec["what"] == "sdk":
+        from qbank_connect import QBankConnect
+
+        client = QBankConnect(
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url="http://127.0.0.1:1/v1"
+        )
+        assert client is not None
+    elif spec["what"] == "floor":
+        import httpx
+        import pydantic  # noqa: F401
+
+        http = httpx.Client()
+        assert http is not None
+    return {"rss_mib": peak_rss_mib()}
+
+
+def run_upload(spec: dict[str, Any]) -> dict[str, Any]:
+    base = f"http://127.0.0.1:{spec['port']}/v1"
+    from qbank_connect import QBankConnect
+
+    with QBankConnect(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=base) as client:
+        client.balances.get("acc_operating")  # token, connection, all imports
+        before = peak_rss_mib()
+        t0 = time.perf_counter()
+        ach_file = client.payments.upload_ach_file(spec["path"])
+        seconds = time.perf_counter() - t0
+        assert ach_file.entry_count == 2
+    return {"rss_before_mib": before, "rss_peak_mib": peak_rss_mib(), "seconds": seconds}
+
+
+def run_stampede(spec: dict[str, Any]) -> dict[str, Any]:
+    import asyncio
+
+    import httpx
+
+    base = f"http://127.0.0.1:{spec['port']}"
+    httpx.post(base + "/reset")
+    from qbank_connect import AsyncQBankConnect
+
+    async def main() -> float:
+        async with AsyncQBankConnect(
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=base + "/v1"
+        ) as client:
+            t0 = time.perf_counter()
+            await asyncio.gather(*(client.balances.get("acc_operating") for _ in range(spec["n"])))
+            return time.perf_counter() - t0
+
+    seconds = asyncio.run(main())
+    stats = httpx.get(base + "/stats").json()
+    return {"token_requests": stats["token_requests"], "calls": spec["n"], "seconds": seconds}
+
+
+WORKERS = {
+    "calls": run_calls,
+    "construct": run_construct,
+    "import": run_import,
+    "rss": run_rss,
+    "upload": run_upload,
+    "stampede": run_stampede,
+}
+
+
+def worker_main(raw: str) -> None:
+    spec = json.loads(raw)
+    pin(CLIENT_CPU)
+    result = WORKERS[spec["kind"]](spec)
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+# ------------------------------------------------------------------------------------------------
+# Driver side: start the server, spawn the workers, print the tables.
+# ------------------------------------------------------------------------------------------------
+
+
+def env() -> dict[str, str]:
+    result = dict(os.environ)
+    src = str(ROOT / "src")
+    result["PYTHONPATH"] = src + (
+        os.pathsep + result["PYTHONPATH"] if result.get("PYTHONPATH") else ""
+    )
+    result.pop("QBANK_LOG", None)
+    # Import times as installed: let Python cache bytecode (see prime_bytecode()).
+    result.pop("PYTHONDONTWRITEBYTECODE", None)
+    return result
+
+
+def prime_bytecode() -> None:
+    """Compile qbank_connect's .pyc files (an installed wheel has them; a checkout may not)."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "src" / "qbank_connect"), quiet=1)
+
+
+def spawn(spec: dict[str, Any], *, stderr: Any = None) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__)), "--worker", json.dumps(spec)],
+        check=True,
+        capture_output=stderr is None,
+        stdout=subprocess.PIPE if stderr is not None else None,
+        text=True,
+        env=env(),
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def bare_interpreter_s(n: int) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True, env=env())
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def process_import_s(what: str, n: int) -> list[float]:
+    code = {
+        "sdk": "import qbank_connect",
+        "sync": "from qbank_connect import QBankConnect",
+        "async": "from qbank_connect import AsyncQBankConnect",
+        "floor": "import httpx, pydantic",
+    }[what]
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env())
+        times.append(time.perf_counter() - t)
+    return times
+
+
+class Server:
+    def __enter__(self) -> Server:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "server.py"), "--cpu", str(SERVER_CPU)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.port = int(self.proc.stdout.readline())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def fmt(values: list[float], digits: int = 0) -> str:
+    med = statistics.median(values)
+    if len(values) == 1:
+        return f"{med:.{digits}f}"
+    return f"{med:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def measure_calls(
+    port: int, repeats: int, calls: int, warmup: int, progress: bool
+) -> dict[tuple[str, str, str], dict[str, list[float]]]:
+    results: dict[tuple[str, str, str], dict[str, list[float]]] = {}
+    cases = [(impl, mode, op) for mode in MODES for op in OPS for impl in IMPLS]
+    for repeat in range(repeats):
+        # Rotate the order each repeat, so that no implementation always runs first.
+        shift = repeat % len(cases)
+        for impl, mode, op in cases[shift:] + cases[:shift]:
+            spec = {"kind": "calls", "impl": impl, "mode": mode, "op": op, "calls": calls,
+                    "warmup": warmup, "port": port}  # fmt: skip
+            result = spawn(spec)
+            entry = results.setdefault((impl, mode, op), {"cpu_us": [], "wall_us": []})
+            entry["cpu_us"].append(result["cpu_us"])
+            entry["wall_us"].append(result["wall_us"])
+        if progress:
+            print(f"  repeat {repeat + 1}/{repeats} done", file=sys.stderr, flush=True)
+    return results
+
+
+def calls_table(results: dict[tuple[str, str, str], dict[str, list[float]]]) -> str:
+    lines = [
+        "| mode | operation | SDK CPU µs/call | bare httpx | httpx + pydantic "
+        "| **SDK / httpx** | **SDK / httpx+pydantic** | wall µs/call SDK / httpx+pydantic |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for mode in MODES:
+        for op, name in OPS.items():
+            sdk, bare, validated = (results[(impl, mode, op)] for impl in IMPLS)
+            med = {
+                k: statistics.median(v["cpu_us"])
+                for k, v in zip(IMPLS, (sdk, bare, validated), strict=True)
+            }
+            wall_sdk = statistics.median(sdk["wall_us"])
+            wall_val = statistics.median(validated["wall_us"])
+            lines.append(
+                f"| {mode} | `{name}` | {fmt(sdk['cpu_us'], 1)} | {fmt(bare['cpu_us'], 1)} "
+                f"| {fmt(validated['cpu_us'], 1)} | **{med['sdk'] / med['httpx']:.2f}x** "
+                f"| **{med['sdk'] / med['httpx+pydantic']:.2f}x** "
+                f"| {wall_sdk:.0f} / {wall_val:.0f} |"
+            )
+    return "\n".join(lines)
+
+
+POOL_VARIANTS: list[tuple[str, list[int] | None]] = [
+    ("100 conns, 20 keep-alive (httpx default)", None),
+    ("100 conns, 100 keep-alive (SDK default)", [100, 100]),
+    ("20 conns, 20 keep-alive", [20, 20]),
+    ("10 conns, 10 keep-alive", [10, 10]),
+]
+
+
+def server_stats(port: int, *, reset: bool = False) -> dict[str, int]:
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/{'reset' if reset else 'stats'}",
+        method="POST" if reset else "GET",
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def pool_study(port: int, repeats: int, calls: int, warmup: int) -> str:
+    lines = [
+        f"| pool limits (async, {CONCURRENCY} concurrent `balances.get`) "
+        "| bare httpx CPU µs/call | SDK CPU µs/call (same limits) | bare httpx wall µs/call "
+        "| new connections per 100 calls (bare httpx) |",
+        "|---|---|---|---|---|",
+    ]
+    for label, limits in POOL_VARIANTS:
+        row: dict[str, dict[str, list[float]]] = {}
+        for _ in range(repeats):
+            for impl in ("httpx", "sdk"):
+                spec = {"kind": "calls", "impl": impl, "mode": f"async x{CONCURRENCY}", "op": "get",
+                        "calls": calls, "warmup": warmup, "port": port, "limits": limits}  # fmt: skip
+                server_stats(port, reset=True)
+                result = spawn(spec)
+                stats = server_stats(port)
+                result["conns_per_100"] = 100 * stats["connections"] / stats["requests"]
+                entry = row.setdefault(impl, {"cpu_us": [], "wall_us": [], "conns_per_100": []})
+                for key in entry:
+                    entry[key].append(result[key])
+        lines.append(
+            f"| {label} | {fmt(row['httpx']['cpu_us'], 1)} | {fmt(row['sdk']['cpu_us'], 1)} "
+            f"| {fmt(row['httpx']['wall_us'], 1)} | {fmt(row['httpx']['conns_per_100'], 1)} |"
+        )
+    return "\n".join(lines)
+
+
+def write_nacha(path: Path, size: int) -> None:
+    """A valid-looking NACHA file of about ``size`` bytes: 94-character records, '\\n' separated."""
+    header = (
+        b"101 021000021 0210000212611211403A094101QBANK NA               BENCH CORP             "
+        + b" " * 8
+    )
+    assert len(header) == 94, len(header)
+    entry = b"6220210000211234567890123456000010005000000000001     ACME SUPPLIES         0021000020000001"
+    entry = entry.ljust(94)[:94]
+    block = (b"\n".join([entry] * 1000)) + b"\n"
+    with open(path, "wb") as f:
+        f.write(header + b"\n")
+        written = 95
+        while written < size:
+            f.write(block)
+            written += len(block)
+        f.write(b"9" + b"0" * 93 + b"\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="qbank-connect speed benchmark")
+    parser.add_argument("--quick", action="store_true", help="fewer calls and repeats")
+    parser.add_argument("--repeats", type=int, default=None, help="fresh processes per case")
+    parser.add_argument("--calls", type=int, default=None, help="measured calls per process")
+    parser.add_argument("--skip-pool", action="store_true", help="skip the pool-limits study")
+    parser.add_argument("--profile", metavar="IMPL:MODE:OP", help="cProfile one case and exit")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker_main(args.worker)
+        return
+
+    repeats = args.repeats or (2 if args.quick else 5)
+    calls = args.calls or (1000 if args.quick else 2000)
+    warmup = 200 if args.quick else 500
+    pin(CLIENT_CPU)
+    prime_bytecode()
+
+    import httpx
+    import pydantic
+
+    with Server() as server:
+        if args.profile:
+            impl, mode, op = args.profile.split(":")
+            mode = {"conc": f"async x{CONCURRENCY}"}.get(mode, mode)
+            spec = {"kind": "calls", "impl": impl, "mode": mode, "op": op, "calls": calls,
+                    "warmup": warmup, "port": server.port, "profile": True}  # fmt: skip
+            print(spawn(spec, stderr=sys.stderr))
+            return
+
+        started = time.perf_counter()
+        out: list[str] = []
+        out.append(
+            f"Python {sys.version.split()[0]}, httpx {httpx.__version__}, pydantic "
+            f"{pydantic.VERSION}, {os.cpu_count()} CPUs, {sys.platform}; "
+            f"{repeats} fresh processes per case, {calls} calls each "
+            f"({CONCURRENCY} tasks x {calls // CONCURRENCY} at {CONCURRENCY} concurrent) after "
+            f"{warmup} warm-up calls; "
+            "median (min-max)."
+        )
+        out.append("")
+        print("measuring calls ...", file=sys.stderr, flush=True)
+        results = measure_calls(server.port, repeats, calls, warmup, progress=True)
+        out.append("### Client CPU per call (lower is better; the ratios are of the medians)")
+        out.append("")
+        out.append(calls_table(results))
+
+        if not args.skip_pool:
+            print("pool study ...", file=sys.stderr, flush=True)
+            out.append("")
+            out.append("### Async pool limits at 50 concurrent calls")
+            out.append("")
+            out.append(pool_study(server.port, 1 if args.quick else 2, calls, warmup))
+
+        print("import, construction, memory ...", file=sys.stderr, flush=True)
+        n_imports = 7 if args.quick else 15
+        bare = bare_interpreter_s(n_imports)
+        sdk_import = [t - bare for t in process_import_s("sdk", n_imports)]
+        floor_import = [t - bare for t in process_import_s("floor", n_imports)]
+        sync_import = [t - bare for t in process_import_s("sync", n_imports)]
+        async_import = [t - bare for t in process_import_s("async", n_imports)]
+        inproc_sdk = [spawn({"kind": "import", "what": "sdk"})["import_s"] for _ in range(5)]
+        inproc_floor = [spawn({"kind": "import", "what": "floor"})["import_s"] for _ in range(5)]
+        construct = spawn({"kind": "construct", "n": 2000})
+        rss_sdk = spawn({"kind": "rss", "what": "sdk"})["rss_mib"]
+        rss_floor = spawn({"kind": "rss", "what": "floor"})["rss_mib"]
+        rss_bare = spawn({"kind": "rss", "what": "none"})["rss_mib"]
+
+        print("upload and stampede ...", file=sys.stderr, flush=True)
+        uploads = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for mib in (20, 200):
+                path = Path(tmp) / f"bulk-{mib}.ach"
+                write_nacha(path, mib * 1024 * 1024)
+                uploads[mib] = spawn({"kind": "upload", "port": server.port, "path": str(path)})
+                path.unlink()
+        stampede = spawn({"kind": "stampede", "port": server.port, "n": 1000})
+
+        ms = 1e3
+        med_sdk, med_floor = statistics.median(sdk_import), statistics.median(floor_import)
+        out.append("")
+        out.append("### Import, construction, memory, upload, token stampede")
+        out.append("")
+        out.append("| measure | qbank_connect | reference | ratio / verdict |")
+        out.append("|---|---|---|---|")
+        out.append(
+            f"| import, fresh process minus bare interpreter ({n_imports} runs), ms "
+            f"| {fmt([t * ms for t in sdk_import], 1)} | `import httpx, pydantic`: "
+            f"{fmt([t * ms for t in floor_import], 1)} | **{med_sdk / med_floor:.2f}x** |"
+        )
+        for label, times in (
+            ("`from qbank_connect import QBankConnect`", sync_import),
+            ("`from qbank_connect import AsyncQBankConnect`", async_import),
+        ):
+            out.append(
+                f"| {label}, fresh process minus bare interpreter, ms | {fmt([t * ms for t in times], 1)} "
+                f"| `import httpx, pydantic`: {med_floor * ms:.1f} "
+                f"| **{statistics.median(times) / med_floor:.2f}x** |"
+            )
+        out.append(
+            "| import, timed inside a fresh process (5 runs), ms "
+            f"| {fmt([t * ms for t in inproc_sdk], 1)} | `import httpx, pydantic`: "
+            f"{fmt([t * ms for t in inproc_floor], 1)} "
+            f"| {statistics.median(inproc_sdk) / statistics.median(inproc_floor):.2f}x |"
+        )
+        for name in ("sync", "async"):
+            c = construct[name]
+            out.append(
+                f"| construct a {name} client (2000 times), ms | median {c['median_ms']:.3f}, "
+                f"first {c['first_ms']:.3f} | target <= 5 ms | httpx client created lazily: "
+                f"{'yes' if c['lazy_http_client'] else 'NO'} |"
+            )
+        out.append(
+            f"| peak RSS after import + one client, MiB | {rss_sdk:.1f} "
+            f"| `import httpx, pydantic` + `httpx.Client()`: {rss_floor:.1f}; bare interpreter: "
+            f"{rss_bare:.1f} | +{rss_sdk - rss_floor:.1f} MiB |"
+        )
+        for mib, up in uploads.items():
+            out.append(
+                f"| peak RSS streaming a {mib} MiB NACHA upload, MiB | {up['rss_peak_mib']:.1f} "
+                f"| before the upload: {up['rss_before_mib']:.1f} "
+                f"| +{up['rss_peak_mib'] - up['rss_before_mib']:.1f} MiB, "
+                f"{mib / up['seconds']:.0f} MiB/s |"
+            )
+        growth = (uploads[200]["rss_peak_mib"] - uploads[200]["rss_before_mib"]) - (
+            uploads[20]["rss_peak_mib"] - uploads[20]["rss_before_mib"]
+        )
+        out.append(
+            f"| upload memory, 200 MiB vs 20 MiB file | {growth:+.1f} MiB | | "
+            f"{'independent of file size' if growth < 5 else 'GROWS with file size'} |"
+        )
+        out.append(
+            f"| token stampede: {stampede['calls']} concurrent calls, fresh async client "
+            f"| {stampede['token_requests']} `POST /token` | must be 1 "
+            f"| {'OK' if stampede['token_requests'] == 1 else 'FAIL'} "
+            f"({stampede['seconds'] * 1e3:.0f} ms) |"
+        )
+        out.append("")
+        out.append(f"Total benchmark time: {time.perf_counter() - started:.0f} s.")
+        print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
