@@ -50,9 +50,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=["3.10", "3.13"])
 def types(session: nox.Session) -> None:
-    """mypy --strict over the package, on the oldest and newest Python."""
-    session.install("-e", ".", "mypy")
+    """mypy --strict and pyright (strict, see pyproject) over the package, oldest and newest Python."""
+    session.install("-e", ".", "mypy", "pyright")
     session.run("mypy", "--strict", "src/qbank_connect")
+    session.run("pyright", "src/qbank_connect")
 
 
 @nox.session(python="3.11")

@@ -11,7 +11,7 @@ from urllib.parse import quote_plus, urlencode
 import httpx
 
 from ._secrets import Secret
-from .errors import QBankResponseValidationError, QBankTokenError
+from .errors import QBankResponseValidationError, QBankTokenError, is_json_object, json_object
 
 __all__ = [
     "AccessToken",
@@ -72,8 +72,8 @@ def parse_token_response(response: httpx.Response) -> AccessToken:
     request_id = response.headers.get("request-id")
     if response.status_code != 200:
         body = _json_or_none(response.content)
-        error = body.get("error") if isinstance(body, dict) else None
-        description = body.get("error_description") if isinstance(body, dict) else None
+        error = json_object(body).get("error")
+        description = json_object(body).get("error_description")
         code = error if isinstance(error, str) else None
         message = "token request refused"
         if code:
@@ -87,15 +87,17 @@ def parse_token_response(response: httpx.Response) -> AccessToken:
             error_code=code,
             request_id=request_id,
         )
-    body = _json_or_none(response.content)
-    if not isinstance(body, dict):
+    parsed = _json_or_none(response.content)
+    if not is_json_object(parsed):
         raise QBankResponseValidationError("token response is not a JSON object", response=response)
-    access_token, expires_in = body.get("access_token"), body.get("expires_in")
+    body = parsed
+    access_token: object = body.get("access_token")
+    expires_in: object = body.get("expires_in")
     if not isinstance(access_token, str) or not access_token:
         raise QBankResponseValidationError("token response has no access_token", response=response)
     if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int)):
         raise QBankResponseValidationError("token response has a bad expires_in", response=response)
-    scope = body.get("scope")
+    scope: object = body.get("scope")
     return AccessToken(
         access_token,
         expires_in=expires_in,

@@ -48,7 +48,7 @@ def error_from_response(
     """The named exception for an error answer. Works for any body: JSON, problem+json, HTML, none."""
     status = response.status_code
     body: Any = _parse_body(response)
-    fields = body if isinstance(body, dict) else {}
+    fields = errors.json_object(body)
     error_code = _text(fields.get("error_code"))
     message = _text(fields.get("message")) or _text(fields.get("detail"))
     if message is None:
@@ -141,12 +141,13 @@ class RawResponse(Generic[T]):
 
     def parse(self) -> T:
         """The response body as the operation's model (parsed once, then cached)."""
-        if self._parsed is None:
+        result = self._parsed
+        if result is None:
             parsed = parse_model(
                 self._model, self.http_response, idempotency_key=self.idempotency_key
             )
-            self._parsed = parsed if self._wrap is None else self._wrap(parsed)
-        return self._parsed
+            result = self._parsed = parsed if self._wrap is None else self._wrap(parsed)
+        return result
 
     def __repr__(self) -> str:
         return (

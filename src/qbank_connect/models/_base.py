@@ -109,6 +109,7 @@ class RequestModel(BaseModel):
         str_strip_whitespace=False,
         validate_assignment=True,
         frozen=False,
+        defer_build=True,
     )
 
     def to_wire(self) -> bytes:
@@ -119,7 +120,8 @@ class RequestModel(BaseModel):
 class ResponseModel(BaseModel):
     """Base of everything the API returns: fields the SDK does not know yet are kept, not fatal."""
 
-    model_config = ConfigDict(extra="allow", frozen=False)
+    # Validators are built on a model's first use, not at import: most programs touch a few models.
+    model_config = ConfigDict(extra="allow", frozen=False, defer_build=True)
 
 
 class AuditedResource(ResponseModel):
