@@ -103,9 +103,14 @@ def qbank() -> QBankConnect:
     max_retries=5,
 )
 def pay_invoice(
-    self: Any, invoice_id: str, amount: str, recipient: dict[str, str]
+    self: Any, invoice_id: str, amount: str, recipient: dict[str, str], effective_date: str
 ) -> dict[str, Any]:
-    """Pay one invoice by ACH, once, however many times this task is delivered or retried."""
+    """Pay one invoice by ACH, once, however many times this task is delivered or retried.
+
+    Every field of the payment comes from the task's arguments, fixed when it was enqueued: a
+    redelivery must send the very same body with the same key (a body computed at run time,
+    such as "today" as the effective date, would differ after midnight and QBank would refuse
+    the key as reused: ``ERR_IDEM_002``)."""
     key = idempotency_key_for("pay_invoice", invoice_id)
     client = qbank()
     try:
@@ -114,7 +119,7 @@ def pay_invoice(
                 "source_account_id": os.environ.get("QBANK_SOURCE_ACCOUNT", "acc_operating"),
                 "recipient_details": recipient,
                 "amount": amount,
-                "effective_date": time.strftime("%Y-%m-%d", time.gmtime()),
+                "effective_date": effective_date,
                 "memo": f"Invoice {invoice_id}",
             },
             idempotency_key=key,
@@ -157,5 +162,6 @@ if __name__ == "__main__":  # enqueue one invoice: python celery_payments.py INV
             "account_number": "123456789",
             "account_type": "checking",
         },
+        time.strftime("%Y-%m-%d", time.gmtime()),  # decided once, at enqueue time
     )
     print(result.get(timeout=600))

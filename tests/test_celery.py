@@ -191,7 +191,8 @@ def test_a_worker_killed_after_paying_does_not_pay_twice(
     result = None
     try:
         result = producer.send_task(
-            "celery_payments.pay_invoice", args=[invoice, "125.00", RECIPIENT]
+            "celery_payments.pay_invoice",
+            args=[invoice, "125.00", RECIPIENT, time.strftime("%Y-%m-%d", time.gmtime())],
         )
         deadline = time.monotonic() + 60
         while not list(markers.glob(f"{invoice}.*.paid")):
