@@ -45,6 +45,20 @@ def get_token(
     return str(response.json()["access_token"])
 
 
+async def get_token_async(http: httpx.AsyncClient) -> str:
+    """The demo client's token, by form fields (client_secret_post) this time."""
+    response = await http.post(
+        "/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
 def ach_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "source_account_id": ACCOUNT_OPERATING,

@@ -11,7 +11,7 @@ import pytest
 
 from qbank_connect.sandbox import ACCOUNT_OPERATING, Sandbox
 
-from ._helpers import START, ach_body, get_token, new_key, transfer_body
+from ._helpers import START, ach_body, get_token, get_token_async, new_key, transfer_body
 
 
 @pytest.mark.parametrize(
@@ -173,16 +173,7 @@ def test_chaos_kinds_subset(http: httpx.Client, sandbox: Sandbox) -> None:
 async def test_async_latency_does_not_block_the_event_loop(sandbox: Sandbox) -> None:
     sandbox.faults.add_latency("listAccounts", seconds=0.3)
     async with sandbox.async_http_client() as http:
-        token = (
-            await http.post(
-                "/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": "demo-client",
-                    "client_secret": "demo-s3cret:/+%=",
-                },
-            )
-        ).json()["access_token"]
+        token = await get_token_async(http)
         http.headers["Authorization"] = f"Bearer {token}"
         ticks = 0
 
@@ -213,16 +204,7 @@ async def _append(responses: list[httpx.Response], request: object) -> None:
 @pytest.mark.anyio
 async def test_async_read_timeout_and_drop(sandbox: Sandbox) -> None:
     async with sandbox.async_http_client() as http:
-        token = (
-            await http.post(
-                "/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": "demo-client",
-                    "client_secret": "demo-s3cret:/+%=",
-                },
-            )
-        ).json()["access_token"]
+        token = await get_token_async(http)
         http.headers["Authorization"] = f"Bearer {token}"
         sandbox.faults.add_latency("createTransfer", seconds=0.25, times=1)
         key = new_key()

@@ -19,7 +19,16 @@ from qbank_connect.sandbox import (
     build_ach_file,
 )
 
-from ._helpers import START, ach_body, get_token, issue_body, new_key, transfer_body, wire_body
+from ._helpers import (
+    START,
+    ach_body,
+    get_token,
+    get_token_async,
+    issue_body,
+    new_key,
+    transfer_body,
+    wire_body,
+)
 
 
 def post(http: httpx.Client, path: str, body: Any, key: str | None) -> httpx.Response:
@@ -243,16 +252,7 @@ async def test_twenty_concurrent_same_key_async(sandbox: Sandbox) -> None:
     key = new_key()
     responses: list[httpx.Response] = []
     async with sandbox.async_http_client() as http:
-        token = (
-            await http.post(
-                "/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": "demo-client",
-                    "client_secret": "demo-s3cret:/+%=",
-                },
-            )
-        ).json()["access_token"]
+        token = await get_token_async(http)
         http.headers["Authorization"] = f"Bearer {token}"
 
         async def send() -> None:
