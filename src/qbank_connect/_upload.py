@@ -19,8 +19,9 @@ _PEEK = RECORD_LENGTH * 2 + 2
 class AchUpload:
     """One NACHA file for one ``upload_ach_file`` call, including its automatic retries.
 
-    A path is opened by the upload and closed after it; a file object is read from its current
-    position and left open. Nothing is read into memory beyond one record for the format check.
+    A path is opened by the upload and closed after it; a file object is left open. A seekable
+    file is sent whole, from its first byte, on every attempt; a stream that cannot seek is sent
+    from where it is, once. Nothing is read into memory beyond two records for the format check.
     """
 
     def __init__(self, source: AchFileSource, *, file_name: str | None = None) -> None:
@@ -46,7 +47,8 @@ class AchUpload:
             raise ValueError(
                 f"file must be a path, bytes, or a binary file object, not {type(source).__name__}"
             )
-        self._start = self._tell()
+        self._can_seek = self._seekable()
+        self._sent = False
         try:
             self._check_format()
         except BaseException:
@@ -55,12 +57,16 @@ class AchUpload:
 
     @property
     def rewindable(self) -> bool:
-        return self._start is not None
+        return self._can_seek
 
-    def body_for_attempt(self, attempt: int) -> IO[bytes]:
-        """The stream to send on attempt ``attempt`` (0 for the first), from the file's start."""
-        if attempt and self._start is not None:
-            self._file.seek(self._start)
+    def body(self) -> IO[bytes]:
+        """The stream to send now: rewound to the first byte if an earlier attempt read it.
+
+        Tracked here rather than by the caller's retry count, because a 401 replay re-sends the
+        file without counting as a retry."""
+        if self._sent and self._can_seek:
+            self._file.seek(0)
+        self._sent = True
         return self._file
 
     def close(self) -> None:
@@ -78,23 +84,22 @@ class AchUpload:
     ) -> None:
         self.close()
 
-    def _tell(self) -> int | None:
+    def _seekable(self) -> bool:
         try:
-            if not self._file.seekable():
-                return None
-            return self._file.tell()
+            return bool(self._file.seekable())
         except (AttributeError, OSError, ValueError):
-            return None
+            return False
 
     def _check_format(self) -> None:
-        if self._start is None:
+        if not self._can_seek:
             peek = getattr(self._file, "peek", None)
             head = cast("bytes", peek(_PEEK))[:_PEEK] if callable(peek) else b""
             if not head:
                 return  # a pipe we cannot look into without consuming it: the server checks it
         else:
+            self._file.seek(0)  # what is sent starts at byte 0 (httpx's multipart seeks there too)
             head = self._file.read(_PEEK)
-            self._file.seek(self._start)
+            self._file.seek(0)
         if isinstance(head, str):
             raise ValueError("file must be opened in binary mode ('rb')")
         if not head:

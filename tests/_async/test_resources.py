@@ -413,6 +413,22 @@ async def test_upload_retry_resends_the_whole_file(api: MockAPI, sleeps: list[fl
     assert len(keys) == 1
 
 
+async def test_upload_replayed_after_a_401_resends_the_whole_file(api: MockAPI) -> None:
+    api.route(
+        "POST",
+        "/payments/ach/files",
+        error(401, "ERR_AUTH_001"),
+        httpx.Response(202, json=ACH_FILE),
+    )
+    client = make_client(api)
+    await client.payments.upload_ach_file(io.BytesIO(nacha_file()))
+    bodies = [
+        api.bodies[i] for i, r in enumerate(api.requests) if r.url.path.endswith("/ach/files")
+    ]
+    assert len(bodies) == 2
+    assert all(nacha_file() in body for body in bodies)
+
+
 class _Pipe(io.RawIOBase):
     """A stream that cannot seek, like a socket or a pipe."""
 

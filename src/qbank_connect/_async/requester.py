@@ -141,7 +141,7 @@ class AsyncRequester:
                     url,
                     headers=headers,
                     files={
-                        "file": (upload.file_name, upload.body_for_attempt(retries), "text/plain")
+                        "file": (upload.file_name, upload.body(), "text/plain")
                     },
                     data=dict(upload_fields or {}),
                     extensions={"timeout": timeouts},
