@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 import os
-from types import TracebackType
 from typing import IO, cast
+
+from ._closing import Closing
 
 __all__ = ["AchFileSource", "AchUpload"]
 
@@ -16,7 +17,7 @@ RECORD_LENGTH = 94
 _PEEK = RECORD_LENGTH * 2 + 2
 
 
-class AchUpload:
+class AchUpload(Closing):
     """One NACHA file for one ``upload_ach_file`` call, including its automatic retries.
 
     A path is opened by the upload and closed after it; a file object is left open. A seekable
@@ -72,17 +73,6 @@ class AchUpload:
     def close(self) -> None:
         if self._owned:
             self._file.close()
-
-    def __enter__(self) -> AchUpload:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _seekable(self) -> bool:
         try:

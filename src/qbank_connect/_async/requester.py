@@ -140,9 +140,7 @@ class AsyncRequester:
                     method,
                     url,
                     headers=headers,
-                    files={
-                        "file": (upload.file_name, upload.body(), "text/plain")
-                    },
+                    files={"file": (upload.file_name, upload.body(), "text/plain")},
                     data=dict(upload_fields or {}),
                     extensions={"timeout": timeouts},
                 )

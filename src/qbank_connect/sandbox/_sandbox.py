@@ -6,12 +6,12 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from .._closing import Closing
 from ._app import App, Request, Response
 from ._auth import (
     ALL_SCOPES,
@@ -58,7 +58,7 @@ class LedgerEntry:
     ach_file_id: str | None
 
 
-class Sandbox:
+class Sandbox(Closing):
     """An embedded, stateful QBank Connect API: no network, no credentials.
 
     Example::
@@ -249,14 +249,3 @@ class Sandbox:
             server.close()
         self._servers.clear()
         self._outbox.close()
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -7,10 +7,10 @@ import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
+from .._closing import Closing
 from ._app import App, Request
 
 __all__ = ["SandboxServer"]
@@ -131,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
 
-class SandboxServer:
+class SandboxServer(Closing):
     """A running loopback server; use it as a context manager.
 
     Example::
@@ -174,14 +174,3 @@ class SandboxServer:
         self._httpd.server_close()
         self._thread.join()
         self._ticker.join()
-
-    def __enter__(self) -> SandboxServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
