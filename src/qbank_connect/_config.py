@@ -32,6 +32,12 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 DEFAULT_MAX_RETRIES = 2
 
+TOKEN_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+"""``POST /token`` is small and shared by every waiting call: it gets its own, shorter limit."""
+
+TOKEN_MAX_RETRIES = DEFAULT_MAX_RETRIES
+"""The token request is safe to retry; it follows the default whatever a call's own setting."""
+
 DEFAULT_MAX_RETRY_AFTER = 60.0
 """A ``Retry-After`` longer than this raises at once instead of sleeping."""
 

@@ -12,7 +12,13 @@ import httpx
 
 from .._auth import AccessToken, basic_authorization, parse_token_response, token_request_body
 from .._concurrency import AsyncLock, async_context_identity, async_sleep
-from .._config import DEFAULT_POOL_LIMITS, resolve_timeout, shared_ssl_context, user_agent
+from .._config import (
+    DEFAULT_POOL_LIMITS,
+    TOKEN_MAX_RETRIES,
+    TOKEN_TIMEOUT,
+    shared_ssl_context,
+    user_agent,
+)
 from .._idempotency import new_idempotency_key, validate_idempotency_key
 from .._logging import logger
 from .._response import RawResponse, error_from_response, parse_model
@@ -249,7 +255,7 @@ class AsyncRequester:
             "Content-Type": "application/x-www-form-urlencoded",
             "Authorization": self._token_authorization.reveal(),
         }
-        timeouts = resolve_timeout(30.0).as_dict()
+        timeouts = TOKEN_TIMEOUT.as_dict()
         retries = 0
         while True:
             request = httpx.Request(
@@ -260,7 +266,7 @@ class AsyncRequester:
                 extensions={"timeout": timeouts},
             )
             response, failure = await self._attempt(request, None, retries)
-            delay = self._retry_delay(response, failure, retries, 2)
+            delay = self._retry_delay(response, failure, retries, TOKEN_MAX_RETRIES)
             if delay is None or (response is not None and response.status_code == 200):
                 if response is None:
                     assert failure is not None
