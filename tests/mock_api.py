@@ -1,7 +1,7 @@
 """A scripted QBank API for unit tests: routes, canned answers in order, and a record of requests.
 
-One object serves both clients: ``transport()`` for ``httpx.Client`` and ``async_transport()`` for
-``httpx.AsyncClient`` (whose optional latency sleeps without blocking the event loop)."""
+One object serves both clients: ``transport()`` for ``httpx2.Client`` and ``async_transport()`` for
+``httpx2.AsyncClient`` (whose optional latency sleeps without blocking the event loop)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ from collections.abc import Callable
 from typing import Any, Union
 
 import anyio
-import httpx
+import httpx2
 
 BASE_URL = "https://api.qbank.test/v1"
 CLIENT_ID = "client-123"
 CLIENT_SECRET = "p@ss:w/rd+%=s3cr3t-VALUE"
 
-Answer = Union[httpx.Response, Exception, Callable[[httpx.Request], httpx.Response]]
+Answer = Union[httpx2.Response, Exception, Callable[[httpx2.Request], httpx2.Response]]
 
 
-def error(status: int, code: str, message: str = "failed", **headers: str) -> httpx.Response:
-    return httpx.Response(
+def error(status: int, code: str, message: str = "failed", **headers: str) -> httpx2.Response:
+    return httpx2.Response(
         status,
         json={"message": message, "error_code": code, "request_id": "req-err-1"},
         headers={"Request-Id": "req-err-1", **headers},
@@ -72,7 +72,7 @@ class MockAPI:
         self.token_ttl = token_ttl
         self.latency = latency
         self.token_latency = 0.0
-        self.requests: list[httpx.Request] = []
+        self.requests: list[httpx2.Request] = []
         self.bodies: list[bytes] = []
         self._routes: dict[tuple[str, str], list[Answer]] = {}
         self._played: dict[tuple[str, str], int] = {}
@@ -87,16 +87,16 @@ class MockAPI:
         self._played[(method, path)] = 0
         return self
 
-    def calls(self, method: str, path: str) -> list[httpx.Request]:
+    def calls(self, method: str, path: str) -> list[httpx2.Request]:
         return [r for r in self.requests if r.method == method and r.url.path == "/v1" + path]
 
     @property
-    def token_requests(self) -> list[httpx.Request]:
+    def token_requests(self) -> list[httpx2.Request]:
         return self.calls("POST", "/token")
 
     # -- serving -----------------------------------------------------------------------------
 
-    def _answer(self, request: httpx.Request) -> httpx.Response:
+    def _answer(self, request: httpx2.Request) -> httpx2.Response:
         with self._lock:
             self.requests.append(request)
             self.bodies.append(request.read())
@@ -106,7 +106,7 @@ class MockAPI:
                 if self.token_answers:
                     answer: Answer = self.token_answers.pop(0)
                 else:
-                    answer = httpx.Response(
+                    answer = httpx2.Response(
                         200,
                         json={
                             "access_token": f"tok-{next(self._tokens)}-SECRETTOKEN",
@@ -127,37 +127,37 @@ class MockAPI:
         if callable(answer):
             return answer(request)
         # A fresh copy each time: a Response can only be read once.
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+        return httpx2.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
-    def _delay(self, request: httpx.Request) -> float:
+    def _delay(self, request: httpx2.Request) -> float:
         return self.token_latency if request.url.path.endswith("/token") else self.latency
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
         delay = self._delay(request)
         if delay:
             time.sleep(delay)
         return self._answer(request)
 
-    async def handle_async(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async(self, request: httpx2.Request) -> httpx2.Response:
         delay = self._delay(request)
         if delay:
             await anyio.sleep(delay)
         return self._answer(request)
 
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
+    def transport(self) -> httpx2.MockTransport:
+        return httpx2.MockTransport(self.handle)
 
-    def async_transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle_async)
+    def async_transport(self) -> httpx2.MockTransport:
+        return httpx2.MockTransport(self.handle_async)
 
-    def http_client(self) -> httpx.Client:
-        return httpx.Client(transport=self.transport())
+    def http_client(self) -> httpx2.Client:
+        return httpx2.Client(transport=self.transport())
 
-    def async_http_client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.async_transport())
+    def async_http_client(self) -> httpx2.AsyncClient:
+        return httpx2.AsyncClient(transport=self.async_transport())
 
 
-def json_body(request: httpx.Request) -> Any:
+def json_body(request: httpx2.Request) -> Any:
     return json.loads(request.content)
 
 

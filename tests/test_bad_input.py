@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-import httpx
+import httpx2
 import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -76,24 +76,24 @@ class Counting:
     """Both clients over one transport that records every request and answers 404."""
 
     def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        transport = httpx.MockTransport(self._answer)
+        self.requests: list[httpx2.Request] = []
+        transport = httpx2.MockTransport(self._answer)
         self.sync = QBankConnect(
             token="t",
             base_url=BASE_URL,
-            http_client=httpx.Client(transport=transport),
+            http_client=httpx2.Client(transport=transport),
             max_retries=0,
         )
         self.asyncc = AsyncQBankConnect(
             token="t",
             base_url=BASE_URL,
-            http_client=httpx.AsyncClient(transport=transport),
+            http_client=httpx2.AsyncClient(transport=transport),
             max_retries=0,
         )
 
-    def _answer(self, request: httpx.Request) -> httpx.Response:
+    def _answer(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
-        return httpx.Response(
+        return httpx2.Response(
             404, json={"error_code": "ERR_ACC_001", "message": "no", "request_id": "r"}
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
+import httpx2
 import pytest
 
 from .chaos import run_chaos
@@ -46,15 +46,15 @@ def test_the_judge_catches_an_sdk_that_retries_with_a_new_key(
 
         return patched
 
-    async_send = httpx.AsyncClient.send
+    async_send = httpx2.AsyncClient.send
 
     async def patched_async(self, request, **kwargs):  # type: ignore[no-untyped-def]
         if "idempotency-key" in request.headers:
             request.headers["Idempotency-Key"] = str(uuid.uuid4())
         return await async_send(self, request, **kwargs)
 
-    monkeypatch.setattr(httpx.Client, "send", fresh_key(httpx.Client.send))
-    monkeypatch.setattr(httpx.AsyncClient, "send", patched_async)
+    monkeypatch.setattr(httpx2.Client, "send", fresh_key(httpx2.Client.send))
+    monkeypatch.setattr(httpx2.AsyncClient, "send", patched_async)
     report = run_chaos(40, seed=5, rate=0.5, time_limit=60)
     assert not report.ok
     # Each attempt's key has one payment, but payments exist under keys no call reported (the

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import yaml
 
@@ -137,21 +137,21 @@ def test_both_clients_have_the_method(operation_id: str) -> None:
 def test_method_sends_the_specified_request(operation_id: str) -> None:
     method, path, operation = spec_operations()[operation_id]
     name, call, status, answer = OPERATIONS[operation_id]
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         if request.url.path.endswith("/token"):
-            return httpx.Response(
+            return httpx2.Response(
                 200, json={"access_token": "t", "token_type": "Bearer", "expires_in": 60}
             )
-        return httpx.Response(status, json=answer)
+        return httpx2.Response(status, json=answer)
 
     client = QBankConnect(
         client_id="id",
         client_secret="secret",
         base_url="https://api.qbank.test/v1",
-        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
     )
     call(resolve(client, name))
 

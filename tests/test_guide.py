@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
-import respx
 
 from .mock_api import payment_json
+from .transport_router import Router, router
+
+__all__ = ["router"]  # the fixture
 
 PROD = "https://api.qbankconnect.com/v1"
 
@@ -41,7 +43,7 @@ except QBankPermissionDeniedError:
     print("Authentication error: Check scopes and token.")
 """
 
-TOKEN = httpx.Response(
+TOKEN = httpx2.Response(
     200, json={"access_token": "guide-token", "token_type": "Bearer", "expires_in": 3600}
 )
 
@@ -50,28 +52,28 @@ def run_guide() -> None:
     exec(compile(GUIDE, "guide", "exec"), {})
 
 
-def test_guide_happy_path(capsys: pytest.CaptureFixture[str], respx_mock: respx.Router) -> None:
-    token = respx_mock.post(f"{PROD}/token").mock(return_value=TOKEN)
-    ach = respx_mock.post(f"{PROD}/payments/ach").mock(
-        return_value=httpx.Response(202, json=payment_json())
+def test_guide_happy_path(capsys: pytest.CaptureFixture[str], router: Router) -> None:
+    token = router.post(f"{PROD}/token").mock(return_value=TOKEN)
+    ach = router.post(f"{PROD}/payments/ach").mock(
+        return_value=httpx2.Response(202, json=payment_json())
     )
     run_guide()
     assert capsys.readouterr().out == "Payment request accepted. Status: P_PENDING\n"
-    assert token.calls[0].request.content == (
+    assert token.calls[0].content == (
         b"grant_type=client_credentials&scope=payments.ach.write+balances.read"
     )
-    sent = ach.calls[0].request
+    sent = ach.calls[0]
     assert sent.headers["idempotency-key"]
     assert b'"amount":"1000.50"' in sent.content
 
 
 def test_guide_conflict_path_polls_the_transaction(
-    capsys: pytest.CaptureFixture[str], respx_mock: respx.Router
+    capsys: pytest.CaptureFixture[str], router: Router
 ) -> None:
     transaction_id = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
-    respx_mock.post(f"{PROD}/token").mock(return_value=TOKEN)
-    respx_mock.post(f"{PROD}/payments/ach").mock(
-        return_value=httpx.Response(
+    router.post(f"{PROD}/token").mock(return_value=TOKEN)
+    router.post(f"{PROD}/payments/ach").mock(
+        return_value=httpx2.Response(
             409,
             json={
                 "type": "https://docs.qbankconnect.com/problems/idempotency-conflict",
@@ -82,8 +84,8 @@ def test_guide_conflict_path_polls_the_transaction(
             headers={"Content-Type": "application/problem+json"},
         )
     )
-    respx_mock.get(f"{PROD}/payments/{transaction_id}").mock(
-        return_value=httpx.Response(200, json=payment_json(transaction_id, status="P_PROCESSING"))
+    router.get(f"{PROD}/payments/{transaction_id}").mock(
+        return_value=httpx2.Response(200, json=payment_json(transaction_id, status="P_PROCESSING"))
     )
     run_guide()
     assert capsys.readouterr().out.splitlines() == [
@@ -93,12 +95,10 @@ def test_guide_conflict_path_polls_the_transaction(
     ]
 
 
-def test_guide_missing_scope_path(
-    capsys: pytest.CaptureFixture[str], respx_mock: respx.Router
-) -> None:
-    respx_mock.post(f"{PROD}/token").mock(return_value=TOKEN)
-    respx_mock.post(f"{PROD}/payments/ach").mock(
-        return_value=httpx.Response(
+def test_guide_missing_scope_path(capsys: pytest.CaptureFixture[str], router: Router) -> None:
+    router.post(f"{PROD}/token").mock(return_value=TOKEN)
+    router.post(f"{PROD}/payments/ach").mock(
+        return_value=httpx2.Response(
             403, json={"message": "missing scope", "error_code": "ERR_SCOPE_001", "request_id": "r"}
         )
     )

@@ -1,6 +1,6 @@
 """No secret leaks anywhere, across a whole end-to-end flow over a real socket.
 
-Both clients, with DEBUG logging captured from every logger (the SDK's, httpx's, httpcore's):
+Both clients, with DEBUG logging captured from every logger (the SDK's, httpx2's, httpcore's):
 token fetches, retries after faults, a dropped connection, 401 refreshes, refused credentials,
 named errors, pages, raw responses and webhooks (genuine, tampered, wrong secret). Then the client
 secret (raw, form-encoded and inside the Basic header), every access token the sandbox issued
@@ -244,7 +244,7 @@ def test_no_secret_in_logs_reprs_messages_or_tracebacks(
         for r in caplog.records
     ]
     assert any(r.name == "qbank_connect" for r in caplog.records)
-    assert any(r.name.startswith(("httpx", "httpcore")) for r in caplog.records)
+    assert any(r.name.startswith(("httpx2", "httpcore")) for r in caplog.records)
     everything = seen.texts + records + [("log text", caplog.text)]
     assert len(seen.texts) > 100
     leaked = [

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from urllib.parse import quote_plus, urlencode
 
-import httpx
+import httpx2
 
 from ._secrets import Secret
 from .errors import QBankResponseValidationError, QBankTokenError, is_json_object, json_object
@@ -65,7 +65,7 @@ class AccessToken:
         return f"AccessToken('***', scope={self.scope!r})"
 
 
-def parse_token_response(response: httpx.Response) -> AccessToken:
+def parse_token_response(response: httpx2.Response) -> AccessToken:
     """Turn the answer of ``POST /token`` into a token, or raise a named error.
 
     Neither the token nor the credentials ever reach the error's message."""

@@ -7,7 +7,7 @@ import os
 import ssl
 from collections.abc import Sequence
 
-import httpx
+import httpx2
 
 from ._version import __version__
 
@@ -27,12 +27,12 @@ ENVIRONMENTS = {
     "sandbox": "https://sandbox.qbankconnect.com/v1",
 }
 
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_TIMEOUT = httpx2.Timeout(60.0, connect=10.0)
 """Finite by default: a call never hangs forever on a dead connection."""
 
 DEFAULT_MAX_RETRIES = 2
 
-TOKEN_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+TOKEN_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
 """``POST /token`` is small and shared by every waiting call: it gets its own, shorter limit."""
 
 TOKEN_MAX_RETRIES = DEFAULT_MAX_RETRIES
@@ -43,10 +43,10 @@ DEFAULT_MAX_RETRY_AFTER = 60.0
 
 # Keep-alive for every connection the pool may open. httpcore (1.0.x) closes an idle connection
 # whenever the pool holds more than ``max_keepalive_connections`` connections in total (idle or
-# not), so with httpx's default of 20, once more than 20 connections are open, almost every call
+# not), so with httpx2's default of 20, once more than 20 connections are open, almost every call
 # reconnects (bench/, 50 concurrent: in some runs 3,517 new connections for 4,502 calls; each a
 # TLS handshake in production). With both limits equal, 50 concurrent calls reuse ~25-50.
-DEFAULT_POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+DEFAULT_POOL_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=100)
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,17 +55,17 @@ def user_agent() -> str:
 
     return (
         f"qbank-connect-python/{__version__} "
-        f"Python/{platform.python_version()} httpx/{httpx.__version__}"
+        f"Python/{platform.python_version()} httpx2/{httpx2.__version__}"
     )
 
 
 @functools.lru_cache(maxsize=1)
 def shared_ssl_context() -> ssl.SSLContext:
     """One verified TLS context for every client: building one costs tens of milliseconds."""
-    return httpx.create_ssl_context()
+    return httpx2.create_ssl_context()
 
 
-def resolve_base_url(base_url: str | httpx.URL | None, environment: str) -> str:
+def resolve_base_url(base_url: str | httpx2.URL | None, environment: str) -> str:
     if base_url is None:
         base_url = os.environ.get("QBANK_BASE_URL") or None
     if base_url is None:
@@ -74,20 +74,20 @@ def resolve_base_url(base_url: str | httpx.URL | None, environment: str) -> str:
         except KeyError:
             known = ", ".join(repr(name) for name in ENVIRONMENTS)
             raise ValueError(f"environment must be one of {known}, got {environment!r}") from None
-    url = httpx.URL(str(base_url))
+    url = httpx2.URL(str(base_url))
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(f"base_url must be an absolute http(s) URL, got {str(base_url)!r}")
     return str(url).rstrip("/")
 
 
-def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    if isinstance(timeout, httpx.Timeout):
+def resolve_timeout(timeout: float | httpx2.Timeout | None) -> httpx2.Timeout:
+    if isinstance(timeout, httpx2.Timeout):
         return timeout
     if timeout is None:
-        raise ValueError("timeout must be a number of seconds or an httpx.Timeout, not None")
+        raise ValueError("timeout must be a number of seconds or an httpx2.Timeout, not None")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    return httpx.Timeout(float(timeout), connect=min(10.0, float(timeout)))
+    return httpx2.Timeout(float(timeout), connect=min(10.0, float(timeout)))
 
 
 def validate_max_retries(max_retries: object) -> int:

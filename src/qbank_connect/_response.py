@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Generic, ParamSpec, TypeVar, cast
 
-import httpx
+import httpx2
 import pydantic
 
 from . import errors
@@ -40,7 +40,7 @@ _BY_ERROR_CODE: dict[str, type[errors.QBankAPIError]] = {
 
 
 def error_from_response(
-    response: httpx.Response,
+    response: httpx2.Response,
     *,
     idempotency_key: str | None = None,
     retries_taken: int = 0,
@@ -75,7 +75,7 @@ def error_from_response(
     )
 
 
-def parse_model(model: type[T], response: httpx.Response, *, idempotency_key: str | None) -> T:
+def parse_model(model: type[T], response: httpx2.Response, *, idempotency_key: str | None) -> T:
     """Validate a 2xx body straight from bytes into ``model``."""
     try:
         return model.model_validate_json(response.content)  # type: ignore[attr-defined, no-any-return]
@@ -103,7 +103,7 @@ class RawResponse(Generic[T]):
 
     def __init__(
         self,
-        http_response: httpx.Response,
+        http_response: httpx2.Response,
         *,
         model: type[Any],
         wrap: Callable[[Any], T] | None = None,
@@ -125,7 +125,7 @@ class RawResponse(Generic[T]):
         return self.http_response.status_code
 
     @property
-    def headers(self) -> httpx.Headers:
+    def headers(self) -> httpx2.Headers:
         return self.http_response.headers
 
     @property
@@ -156,7 +156,7 @@ class RawResponse(Generic[T]):
         )
 
 
-def _parse_body(response: httpx.Response) -> Any:
+def _parse_body(response: httpx2.Response) -> Any:
     content = response.content
     if not content:
         return None

@@ -87,7 +87,7 @@ class AchUpload(Closing):
             if not head:
                 return  # a pipe we cannot look into without consuming it: the server checks it
         else:
-            self._file.seek(0)  # what is sent starts at byte 0 (httpx's multipart seeks there too)
+            self._file.seek(0)  # what is sent starts at byte 0 (httpx2's multipart seeks there too)
             head = self._file.read(_PEEK)
             self._file.seek(0)
         if isinstance(head, str):

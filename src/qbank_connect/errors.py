@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
 
     from .models import Payment
 
@@ -69,7 +69,7 @@ class QBankAPIError(QBankError):
             it is safe and executes at most once.
         headers: the response headers.
         body: the parsed JSON body, or the raw text when it was not JSON.
-        response: the ``httpx.Response``.
+        response: the ``httpx2.Response``.
     """
 
     status_code: int
@@ -78,7 +78,7 @@ class QBankAPIError(QBankError):
         self,
         message: str,
         *,
-        response: httpx.Response,
+        response: httpx2.Response,
         body: object = None,
         error_code: str | None = None,
         request_id: str | None = None,
@@ -229,7 +229,7 @@ class QBankConnectionError(QBankError):
         self,
         message: str,
         *,
-        request: httpx.Request | None = None,
+        request: httpx2.Request | None = None,
         idempotency_key: str | None = None,
         retries_taken: int = 0,
     ) -> None:
@@ -255,7 +255,7 @@ class QBankResponseValidationError(QBankError):
         self,
         message: str,
         *,
-        response: httpx.Response,
+        response: httpx2.Response,
         idempotency_key: str | None = None,
     ) -> None:
         self.response = response
@@ -347,7 +347,7 @@ def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _safe_text(response: httpx.Response) -> str:
+def _safe_text(response: httpx2.Response) -> str:
     try:
         return response.text[:2000]
     except Exception:  # a response whose body was never read, or cannot be decoded

@@ -105,7 +105,7 @@ Now = Union[float, datetime, None]
 """A receive time: unix seconds, or an aware ``datetime``; ``None`` means the current time."""
 
 HeadersLike = object
-"""Request headers: any mapping (``dict``, httpx, Starlette, Django, aiohttp,
+"""Request headers: any mapping (``dict``, httpx2, Starlette, Django, aiohttp,
 ``email.message.Message``) or an iterable of ``(name, value)`` pairs such as an ASGI scope's
 ``headers``; names and values may be ``str`` or ``bytes``. Names match case-insensitively."""
 
@@ -126,7 +126,7 @@ def verify(
     """Check that a delivery is authentic and fresh; raise if it is not. The body is not parsed.
 
     ``payload`` is the raw request body (``bytes``, or ``str`` which is encoded as UTF-8);
-    ``headers`` is any mapping of request headers (``dict``, httpx, Starlette, Django,
+    ``headers`` is any mapping of request headers (``dict``, httpx2, Starlette, Django,
     ``email.message.Message``) or an iterable of ``(name, value)`` pairs, matched
     case-insensitively. A header given more than once is rejected. ``secret`` is a string or a
     sequence of strings (rotation). ``now`` is the receive time (unix seconds or an aware
@@ -519,7 +519,7 @@ def _now(now: object) -> float:
 
 
 def _header_pairs(headers: object) -> Iterable[object]:
-    # multi_items() first: httpx.Headers.items() joins repeated headers with ", ".
+    # multi_items() first: httpx2.Headers.items() joins repeated headers with ", ".
     multi_items = getattr(headers, "multi_items", None)
     if callable(multi_items):
         return cast("Iterable[object]", multi_items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import parse_qs, unquote_plus
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect import AsyncQBankConnect
@@ -23,7 +23,7 @@ from .conftest import make_client
 
 pytestmark = pytest.mark.anyio
 
-BALANCE = httpx.Response(200, json=balance_json())
+BALANCE = httpx2.Response(200, json=balance_json())
 
 
 async def test_basic_auth_form_encodes_id_and_secret_before_base64(api: MockAPI) -> None:
@@ -89,7 +89,7 @@ async def test_token_failure_reaches_every_waiter_once_then_next_call_retries() 
     api = MockAPI()
     api.token_latency = 0.05
     api.token_answers = [
-        httpx.Response(401, json={"error": "invalid_client"}, headers={"Request-Id": "t-1"})
+        httpx2.Response(401, json={"error": "invalid_client"}, headers={"Request-Id": "t-1"})
     ]
     api.route("GET", "/balances/acc_operating", BALANCE)
     client = make_client(api)
@@ -118,7 +118,7 @@ async def test_invalid_client_message_names_the_oauth_error_and_never_the_secret
     api: MockAPI,
 ) -> None:
     api.token_answers = [
-        httpx.Response(
+        httpx2.Response(
             401,
             json={"error": "invalid_client", "error_description": "bad credentials"},
             headers={"Request-Id": "t-9"},
@@ -211,7 +211,7 @@ async def test_token_callable_is_asked_on_every_call(api: MockAPI) -> None:
 async def test_token_endpoint_unreachable_raises_connection_error(
     api: MockAPI, sleeps: list[float]
 ) -> None:
-    api.token_answers = [httpx.ConnectError("refused")] * 3
+    api.token_answers = [httpx2.ConnectError("refused")] * 3
     client = make_client(api)
     with pytest.raises(QBankConnectionError):
         await client.authenticate()

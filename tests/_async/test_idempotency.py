@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.errors import (
@@ -32,7 +32,7 @@ ACH = {
     "amount": "1000.50",
     "effective_date": "2026-11-23",
 }
-ACCEPTED = httpx.Response(202, json=payment_json())
+ACCEPTED = httpx2.Response(202, json=payment_json())
 
 
 def keys(api: MockAPI, path: str) -> list[str]:
@@ -74,9 +74,9 @@ async def test_key_survives_connection_errors_and_timeouts(
     api.route(
         "POST",
         "/payments/wire",
-        httpx.ConnectError("connection refused"),
-        httpx.ReadTimeout("read timed out"),
-        httpx.Response(202, json=payment_json(type="wire", status="P_COMPLETED")),
+        httpx2.ConnectError("connection refused"),
+        httpx2.ReadTimeout("read timed out"),
+        httpx2.Response(202, json=payment_json(type="wire", status="P_COMPLETED")),
     )
     client = make_client(api)
     wire = await client.payments.create_wire(
@@ -136,7 +136,7 @@ async def test_key_is_on_the_error_after_retries_run_out(api: MockAPI, sleeps: l
 
 
 async def test_key_is_on_connection_errors(api: MockAPI, sleeps: list[float]) -> None:
-    api.route("POST", "/payments/ach", httpx.ReadTimeout("slow"))
+    api.route("POST", "/payments/ach", httpx2.ReadTimeout("slow"))
     client = make_client(api, max_retries=1)
     with pytest.raises(QBankTimeoutError) as info:
         await client.payments.create_ach(request=ACH)
@@ -166,7 +166,7 @@ async def test_conflict_is_never_retried_and_names_the_transaction(
     api.route(
         "POST",
         "/payments/ach",
-        httpx.Response(
+        httpx2.Response(
             409,
             json=problem,
             headers={"Content-Type": "application/problem+json", "Request-Id": "r-409"},

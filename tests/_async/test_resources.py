@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.errors import QBankConnectionError, QBankError, QBankPaymentWaitTimeout
@@ -58,9 +58,11 @@ async def test_accounts_pagination_walks_every_page_lazily(api: MockAPI) -> None
     api.route(
         "GET",
         "/accounts",
-        httpx.Response(200, json={"data": [account_json(1), account_json(2)], "next_cursor": "c2"}),
-        httpx.Response(200, json={"data": [account_json(3)], "next_cursor": "c3"}),
-        httpx.Response(200, json={"data": [account_json(4)], "next_cursor": None}),
+        httpx2.Response(
+            200, json={"data": [account_json(1), account_json(2)], "next_cursor": "c2"}
+        ),
+        httpx2.Response(200, json={"data": [account_json(3)], "next_cursor": "c3"}),
+        httpx2.Response(200, json={"data": [account_json(4)], "next_cursor": None}),
     )
     client = make_client(api)
     page = await client.accounts.list(limit=2)
@@ -82,8 +84,8 @@ async def test_iter_pages_and_get_next_page(api: MockAPI) -> None:
     api.route(
         "GET",
         "/transactions",
-        httpx.Response(200, json={"data": [transaction_json(1)], "next_cursor": "n"}),
-        httpx.Response(200, json={"data": [transaction_json(2)], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [transaction_json(1)], "next_cursor": "n"}),
+        httpx2.Response(200, json={"data": [transaction_json(2)], "next_cursor": None}),
     )
     client = make_client(api)
     page = await client.transactions.list(
@@ -107,7 +109,7 @@ async def test_transaction_dates_are_typed_and_distinct(api: MockAPI) -> None:
     api.route(
         "GET",
         "/transactions",
-        httpx.Response(200, json={"data": [transaction_json(1)], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [transaction_json(1)], "next_cursor": None}),
     )
     client = make_client(api)
     (tx,) = (await client.transactions.list(account_id="acc_operating")).data
@@ -138,8 +140,8 @@ async def test_bad_list_arguments_fail_before_sending(
 
 
 async def test_account_and_balance_gets(api: MockAPI) -> None:
-    api.route("GET", "/accounts/acc_1", httpx.Response(200, json=account_json(1)))
-    api.route("GET", "/balances/acc_1", httpx.Response(200, json=balance_json("acc_1")))
+    api.route("GET", "/accounts/acc_1", httpx2.Response(200, json=account_json(1)))
+    api.route("GET", "/balances/acc_1", httpx2.Response(200, json=balance_json("acc_1")))
     client = make_client(api)
     account = await client.accounts.get("acc_1")
     balance = await client.balances.get("acc_1")
@@ -158,7 +160,7 @@ async def test_bad_path_ids_fail_before_sending(api: MockAPI, bad: object) -> No
 
 
 async def test_create_ach_sends_the_contract_body(api: MockAPI) -> None:
-    api.route("POST", "/payments/ach", httpx.Response(202, json=payment_json()))
+    api.route("POST", "/payments/ach", httpx2.Response(202, json=payment_json()))
     client = make_client(api)
     payment = await client.payments.create_ach(
         request=AchPaymentRequest(
@@ -265,10 +267,10 @@ async def test_request_must_be_the_right_model_or_a_dict(api: MockAPI) -> None:
 
 
 async def test_wire_transfer_and_positive_pay(api: MockAPI) -> None:
-    api.route("POST", "/payments/wire", httpx.Response(202, json=payment_json(type="wire")))
-    api.route("POST", "/transfers", httpx.Response(202, json=payment_json(type="transfer")))
+    api.route("POST", "/payments/wire", httpx2.Response(202, json=payment_json(type="wire")))
+    api.route("POST", "/transfers", httpx2.Response(202, json=payment_json(type="transfer")))
     issue = check_issue_json()
-    api.route("POST", "/positivepay/issues", httpx.Response(202, json=issue))
+    api.route("POST", "/positivepay/issues", httpx2.Response(202, json=issue))
     client = make_client(api)
     wire = await client.payments.create_wire(
         request={
@@ -316,7 +318,7 @@ async def test_list_payments_and_exceptions(api: MockAPI) -> None:
     api.route(
         "GET",
         "/payments",
-        httpx.Response(200, json={"data": [payment_json()], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [payment_json()], "next_cursor": None}),
     )
     exception = {
         "id": "exc_1",
@@ -333,7 +335,7 @@ async def test_list_payments_and_exceptions(api: MockAPI) -> None:
     api.route(
         "GET",
         "/positivepay/exceptions",
-        httpx.Response(200, json={"data": [exception], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [exception], "next_cursor": None}),
     )
     client = make_client(api)
     payments = await client.payments.list(
@@ -353,7 +355,7 @@ async def test_list_payments_and_exceptions(api: MockAPI) -> None:
 
 
 async def test_get_payment_status_is_an_alias_of_get(api: MockAPI) -> None:
-    api.route("GET", f"/payments/{PAYMENT_ID}", httpx.Response(200, json=payment_json()))
+    api.route("GET", f"/payments/{PAYMENT_ID}", httpx2.Response(200, json=payment_json()))
     client = make_client(api)
     assert (await client.payments.get_payment_status(PAYMENT_ID)).id == PAYMENT_ID
     assert (await client.payments.get(PAYMENT_ID)).id == PAYMENT_ID
@@ -364,9 +366,9 @@ async def test_wait_polls_until_final(api: MockAPI, monkeypatch: pytest.MonkeyPa
     api.route(
         "GET",
         f"/payments/{PAYMENT_ID}",
-        httpx.Response(200, json=payment_json(status="P_PENDING")),
-        httpx.Response(200, json=payment_json(status="P_PROCESSING")),
-        httpx.Response(200, json=payment_json(status="P_COMPLETED")),
+        httpx2.Response(200, json=payment_json(status="P_PENDING")),
+        httpx2.Response(200, json=payment_json(status="P_PROCESSING")),
+        httpx2.Response(200, json=payment_json(status="P_COMPLETED")),
     )
     client = make_client(api)
     payment = await client.payments.wait(PAYMENT_ID, poll_interval=0.001, timeout=10)
@@ -375,7 +377,7 @@ async def test_wait_polls_until_final(api: MockAPI, monkeypatch: pytest.MonkeyPa
 
 
 async def test_wait_times_out_with_the_last_payment(api: MockAPI) -> None:
-    api.route("GET", f"/payments/{PAYMENT_ID}", httpx.Response(200, json=payment_json()))
+    api.route("GET", f"/payments/{PAYMENT_ID}", httpx2.Response(200, json=payment_json()))
     client = make_client(api)
     with pytest.raises(QBankPaymentWaitTimeout) as info:
         await client.payments.wait(PAYMENT_ID, poll_interval=0.01, timeout=0.05)
@@ -384,7 +386,7 @@ async def test_wait_times_out_with_the_last_payment(api: MockAPI) -> None:
 
 
 async def test_upload_ach_file_streams_multipart(api: MockAPI, tmp_path: Path) -> None:
-    api.route("POST", "/payments/ach/files", httpx.Response(202, json=ACH_FILE))
+    api.route("POST", "/payments/ach/files", httpx2.Response(202, json=ACH_FILE))
     path = tmp_path / "payroll.ach"
     path.write_bytes(nacha_file())
     client = make_client(api)
@@ -401,7 +403,10 @@ async def test_upload_ach_file_streams_multipart(api: MockAPI, tmp_path: Path) -
 
 async def test_upload_retry_resends_the_whole_file(api: MockAPI, sleeps: list[float]) -> None:
     api.route(
-        "POST", "/payments/ach/files", error(503, "ERR_SYS_001"), httpx.Response(202, json=ACH_FILE)
+        "POST",
+        "/payments/ach/files",
+        error(503, "ERR_SYS_001"),
+        httpx2.Response(202, json=ACH_FILE),
     )
     client = make_client(api)
     await client.payments.upload_ach_file(io.BytesIO(nacha_file()))
@@ -418,7 +423,7 @@ async def test_upload_replayed_after_a_401_resends_the_whole_file(api: MockAPI) 
         "POST",
         "/payments/ach/files",
         error(401, "ERR_AUTH_001"),
-        httpx.Response(202, json=ACH_FILE),
+        httpx2.Response(202, json=ACH_FILE),
     )
     client = make_client(api)
     await client.payments.upload_ach_file(io.BytesIO(nacha_file()))
@@ -453,8 +458,8 @@ async def test_non_seekable_upload_is_not_retried_silently(
     api.route(
         "POST",
         "/payments/ach/files",
-        httpx.ConnectError("reset"),
-        httpx.Response(202, json=ACH_FILE),
+        httpx2.ConnectError("reset"),
+        httpx2.Response(202, json=ACH_FILE),
     )
     client = make_client(api)
     with pytest.raises(QBankConnectionError, match="cannot be rewound") as info:
@@ -491,12 +496,12 @@ async def test_raw_response_of_a_list_parses_to_a_page(api: MockAPI) -> None:
     api.route(
         "GET",
         "/accounts",
-        httpx.Response(
+        httpx2.Response(
             200,
             json={"data": [account_json(1)], "next_cursor": "c2"},
             headers={"Request-Id": "list-1"},
         ),
-        httpx.Response(200, json={"data": [account_json(2)], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [account_json(2)], "next_cursor": None}),
     )
     client = make_client(api)
     raw = await client.with_raw_response.accounts.list()
@@ -511,7 +516,7 @@ async def test_unknown_fields_and_enum_values_are_kept(api: MockAPI) -> None:
     api.route(
         "GET",
         f"/payments/{PAYMENT_ID}",
-        httpx.Response(200, json=payment_json(status="P_ON_HOLD", type="rtp", risk_score=3)),
+        httpx2.Response(200, json=payment_json(status="P_ON_HOLD", type="rtp", risk_score=3)),
     )
     client = make_client(api)
     payment = await client.payments.get(PAYMENT_ID)

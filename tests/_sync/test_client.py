@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect import QBankConnect, __version__
@@ -18,24 +18,24 @@ pytestmark = pytest.mark.anyio
 
 
 def test_user_agent_names_sdk_python_and_httpx(api: MockAPI) -> None:
-    api.route("GET", "/balances/acc_operating", httpx.Response(200, json=balance_json()))
+    api.route("GET", "/balances/acc_operating", httpx2.Response(200, json=balance_json()))
     client = make_client(api)
     client.balances.get("acc_operating")
     agent = api.requests[-1].headers["user-agent"]
     assert agent.startswith(f"qbank-connect-python/{__version__} Python/")
-    assert f"httpx/{httpx.__version__}" in agent
+    assert f"httpx2/{httpx2.__version__}" in agent
     assert api.requests[-1].headers["accept"] == "application/json"
 
 
 def test_default_headers_are_sent(api: MockAPI) -> None:
-    api.route("GET", "/balances/acc_operating", httpx.Response(200, json=balance_json()))
+    api.route("GET", "/balances/acc_operating", httpx2.Response(200, json=balance_json()))
     client = make_client(api, default_headers={"X-Tenant": "t-1"})
     client.balances.get("acc_operating")
     assert api.requests[-1].headers["x-tenant"] == "t-1"
 
 
 def test_injected_http_client_is_not_closed(api: MockAPI) -> None:
-    api.route("GET", "/balances/acc_operating", httpx.Response(200, json=balance_json()))
+    api.route("GET", "/balances/acc_operating", httpx2.Response(200, json=balance_json()))
     http = api.http_client()
     with QBankConnect(
         client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=BASE_URL, http_client=http

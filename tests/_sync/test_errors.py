@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect import errors
@@ -73,7 +73,7 @@ def test_validation_details_are_exposed(api: MockAPI) -> None:
         "request_id": "r",
         "details": [{"field": "recipient_details.routing_number", "issue": "must be 9 digits"}],
     }
-    api.route("GET", PATH, httpx.Response(400, json=body))
+    api.route("GET", PATH, httpx2.Response(400, json=body))
     client = make_client(api)
     with pytest.raises(errors.QBankBadRequestError) as info:
         client.balances.get("acc_operating")
@@ -84,21 +84,21 @@ def test_validation_details_are_exposed(api: MockAPI) -> None:
     ("answer", "cls"),
     [
         (
-            httpx.Response(
+            httpx2.Response(
                 502,
                 text="<html><body>Bad Gateway</body></html>",
                 headers={"Content-Type": "text/html", "Request-Id": "px-1"},
             ),
             errors.QBankInternalServerError,
         ),
-        (httpx.Response(500, content=b""), errors.QBankInternalServerError),
-        (httpx.Response(400, content=b'{"message": "trunc'), errors.QBankBadRequestError),
-        (httpx.Response(404, content=b"\xff\xfe\x00garbage"), errors.QBankNotFoundError),
-        (httpx.Response(403, json=["not", "an", "object"]), errors.QBankPermissionDeniedError),
+        (httpx2.Response(500, content=b""), errors.QBankInternalServerError),
+        (httpx2.Response(400, content=b'{"message": "trunc'), errors.QBankBadRequestError),
+        (httpx2.Response(404, content=b"\xff\xfe\x00garbage"), errors.QBankNotFoundError),
+        (httpx2.Response(403, json=["not", "an", "object"]), errors.QBankPermissionDeniedError),
     ],
 )
 def test_malformed_error_bodies_still_give_named_errors(
-    api: MockAPI, answer: httpx.Response, cls: type[errors.QBankAPIError]
+    api: MockAPI, answer: httpx2.Response, cls: type[errors.QBankAPIError]
 ) -> None:
     api.route("GET", PATH, answer)
     client = make_client(api, max_retries=0)
@@ -113,7 +113,7 @@ def test_html_proxy_page_keeps_request_id(api: MockAPI) -> None:
     api.route(
         "GET",
         PATH,
-        httpx.Response(502, text="<html>Bad Gateway</html>", headers={"Request-Id": "px-1"}),
+        httpx2.Response(502, text="<html>Bad Gateway</html>", headers={"Request-Id": "px-1"}),
     )
     client = make_client(api, max_retries=0)
     with pytest.raises(errors.QBankInternalServerError) as info:
@@ -137,7 +137,7 @@ def test_html_proxy_page_keeps_request_id(api: MockAPI) -> None:
 def test_bad_success_bodies_raise_response_validation_error(
     api: MockAPI, content: bytes
 ) -> None:
-    api.route("GET", PATH, httpx.Response(200, content=content, headers={"Request-Id": "ok-1"}))
+    api.route("GET", PATH, httpx2.Response(200, content=content, headers={"Request-Id": "ok-1"}))
     client = make_client(api)
     with pytest.raises(errors.QBankResponseValidationError) as info:
         client.balances.get("acc_operating")
@@ -147,7 +147,7 @@ def test_bad_success_bodies_raise_response_validation_error(
 
 
 def test_unexpected_redirect_is_an_api_error(api: MockAPI) -> None:
-    api.route("GET", PATH, httpx.Response(302, headers={"Location": "https://elsewhere.test/"}))
+    api.route("GET", PATH, httpx2.Response(302, headers={"Location": "https://elsewhere.test/"}))
     client = make_client(api)
     with pytest.raises(errors.QBankAPIError) as info:
         client.balances.get("acc_operating")

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.errors import QBankConnectionError, QBankError, QBankPaymentWaitTimeout
@@ -60,9 +60,11 @@ def test_accounts_pagination_walks_every_page_lazily(api: MockAPI) -> None:
     api.route(
         "GET",
         "/accounts",
-        httpx.Response(200, json={"data": [account_json(1), account_json(2)], "next_cursor": "c2"}),
-        httpx.Response(200, json={"data": [account_json(3)], "next_cursor": "c3"}),
-        httpx.Response(200, json={"data": [account_json(4)], "next_cursor": None}),
+        httpx2.Response(
+            200, json={"data": [account_json(1), account_json(2)], "next_cursor": "c2"}
+        ),
+        httpx2.Response(200, json={"data": [account_json(3)], "next_cursor": "c3"}),
+        httpx2.Response(200, json={"data": [account_json(4)], "next_cursor": None}),
     )
     client = make_client(api)
     page = client.accounts.list(limit=2)
@@ -84,8 +86,8 @@ def test_iter_pages_and_get_next_page(api: MockAPI) -> None:
     api.route(
         "GET",
         "/transactions",
-        httpx.Response(200, json={"data": [transaction_json(1)], "next_cursor": "n"}),
-        httpx.Response(200, json={"data": [transaction_json(2)], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [transaction_json(1)], "next_cursor": "n"}),
+        httpx2.Response(200, json={"data": [transaction_json(2)], "next_cursor": None}),
     )
     client = make_client(api)
     page = client.transactions.list(
@@ -109,7 +111,7 @@ def test_transaction_dates_are_typed_and_distinct(api: MockAPI) -> None:
     api.route(
         "GET",
         "/transactions",
-        httpx.Response(200, json={"data": [transaction_json(1)], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [transaction_json(1)], "next_cursor": None}),
     )
     client = make_client(api)
     (tx,) = (client.transactions.list(account_id="acc_operating")).data
@@ -140,8 +142,8 @@ def test_bad_list_arguments_fail_before_sending(
 
 
 def test_account_and_balance_gets(api: MockAPI) -> None:
-    api.route("GET", "/accounts/acc_1", httpx.Response(200, json=account_json(1)))
-    api.route("GET", "/balances/acc_1", httpx.Response(200, json=balance_json("acc_1")))
+    api.route("GET", "/accounts/acc_1", httpx2.Response(200, json=account_json(1)))
+    api.route("GET", "/balances/acc_1", httpx2.Response(200, json=balance_json("acc_1")))
     client = make_client(api)
     account = client.accounts.get("acc_1")
     balance = client.balances.get("acc_1")
@@ -160,7 +162,7 @@ def test_bad_path_ids_fail_before_sending(api: MockAPI, bad: object) -> None:
 
 
 def test_create_ach_sends_the_contract_body(api: MockAPI) -> None:
-    api.route("POST", "/payments/ach", httpx.Response(202, json=payment_json()))
+    api.route("POST", "/payments/ach", httpx2.Response(202, json=payment_json()))
     client = make_client(api)
     payment = client.payments.create_ach(
         request=AchPaymentRequest(
@@ -267,10 +269,10 @@ def test_request_must_be_the_right_model_or_a_dict(api: MockAPI) -> None:
 
 
 def test_wire_transfer_and_positive_pay(api: MockAPI) -> None:
-    api.route("POST", "/payments/wire", httpx.Response(202, json=payment_json(type="wire")))
-    api.route("POST", "/transfers", httpx.Response(202, json=payment_json(type="transfer")))
+    api.route("POST", "/payments/wire", httpx2.Response(202, json=payment_json(type="wire")))
+    api.route("POST", "/transfers", httpx2.Response(202, json=payment_json(type="transfer")))
     issue = check_issue_json()
-    api.route("POST", "/positivepay/issues", httpx.Response(202, json=issue))
+    api.route("POST", "/positivepay/issues", httpx2.Response(202, json=issue))
     client = make_client(api)
     wire = client.payments.create_wire(
         request={
@@ -318,7 +320,7 @@ def test_list_payments_and_exceptions(api: MockAPI) -> None:
     api.route(
         "GET",
         "/payments",
-        httpx.Response(200, json={"data": [payment_json()], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [payment_json()], "next_cursor": None}),
     )
     exception = {
         "id": "exc_1",
@@ -335,7 +337,7 @@ def test_list_payments_and_exceptions(api: MockAPI) -> None:
     api.route(
         "GET",
         "/positivepay/exceptions",
-        httpx.Response(200, json={"data": [exception], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [exception], "next_cursor": None}),
     )
     client = make_client(api)
     payments = client.payments.list(
@@ -355,7 +357,7 @@ def test_list_payments_and_exceptions(api: MockAPI) -> None:
 
 
 def test_get_payment_status_is_an_alias_of_get(api: MockAPI) -> None:
-    api.route("GET", f"/payments/{PAYMENT_ID}", httpx.Response(200, json=payment_json()))
+    api.route("GET", f"/payments/{PAYMENT_ID}", httpx2.Response(200, json=payment_json()))
     client = make_client(api)
     assert (client.payments.get_payment_status(PAYMENT_ID)).id == PAYMENT_ID
     assert (client.payments.get(PAYMENT_ID)).id == PAYMENT_ID
@@ -366,9 +368,9 @@ def test_wait_polls_until_final(api: MockAPI, monkeypatch: pytest.MonkeyPatch) -
     api.route(
         "GET",
         f"/payments/{PAYMENT_ID}",
-        httpx.Response(200, json=payment_json(status="P_PENDING")),
-        httpx.Response(200, json=payment_json(status="P_PROCESSING")),
-        httpx.Response(200, json=payment_json(status="P_COMPLETED")),
+        httpx2.Response(200, json=payment_json(status="P_PENDING")),
+        httpx2.Response(200, json=payment_json(status="P_PROCESSING")),
+        httpx2.Response(200, json=payment_json(status="P_COMPLETED")),
     )
     client = make_client(api)
     payment = client.payments.wait(PAYMENT_ID, poll_interval=0.001, timeout=10)
@@ -377,7 +379,7 @@ def test_wait_polls_until_final(api: MockAPI, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_wait_times_out_with_the_last_payment(api: MockAPI) -> None:
-    api.route("GET", f"/payments/{PAYMENT_ID}", httpx.Response(200, json=payment_json()))
+    api.route("GET", f"/payments/{PAYMENT_ID}", httpx2.Response(200, json=payment_json()))
     client = make_client(api)
     with pytest.raises(QBankPaymentWaitTimeout) as info:
         client.payments.wait(PAYMENT_ID, poll_interval=0.01, timeout=0.05)
@@ -386,7 +388,7 @@ def test_wait_times_out_with_the_last_payment(api: MockAPI) -> None:
 
 
 def test_upload_ach_file_streams_multipart(api: MockAPI, tmp_path: Path) -> None:
-    api.route("POST", "/payments/ach/files", httpx.Response(202, json=ACH_FILE))
+    api.route("POST", "/payments/ach/files", httpx2.Response(202, json=ACH_FILE))
     path = tmp_path / "payroll.ach"
     path.write_bytes(nacha_file())
     client = make_client(api)
@@ -403,7 +405,10 @@ def test_upload_ach_file_streams_multipart(api: MockAPI, tmp_path: Path) -> None
 
 def test_upload_retry_resends_the_whole_file(api: MockAPI, sleeps: list[float]) -> None:
     api.route(
-        "POST", "/payments/ach/files", error(503, "ERR_SYS_001"), httpx.Response(202, json=ACH_FILE)
+        "POST",
+        "/payments/ach/files",
+        error(503, "ERR_SYS_001"),
+        httpx2.Response(202, json=ACH_FILE),
     )
     client = make_client(api)
     client.payments.upload_ach_file(io.BytesIO(nacha_file()))
@@ -420,7 +425,7 @@ def test_upload_replayed_after_a_401_resends_the_whole_file(api: MockAPI) -> Non
         "POST",
         "/payments/ach/files",
         error(401, "ERR_AUTH_001"),
-        httpx.Response(202, json=ACH_FILE),
+        httpx2.Response(202, json=ACH_FILE),
     )
     client = make_client(api)
     client.payments.upload_ach_file(io.BytesIO(nacha_file()))
@@ -455,8 +460,8 @@ def test_non_seekable_upload_is_not_retried_silently(
     api.route(
         "POST",
         "/payments/ach/files",
-        httpx.ConnectError("reset"),
-        httpx.Response(202, json=ACH_FILE),
+        httpx2.ConnectError("reset"),
+        httpx2.Response(202, json=ACH_FILE),
     )
     client = make_client(api)
     with pytest.raises(QBankConnectionError, match="cannot be rewound") as info:
@@ -493,12 +498,12 @@ def test_raw_response_of_a_list_parses_to_a_page(api: MockAPI) -> None:
     api.route(
         "GET",
         "/accounts",
-        httpx.Response(
+        httpx2.Response(
             200,
             json={"data": [account_json(1)], "next_cursor": "c2"},
             headers={"Request-Id": "list-1"},
         ),
-        httpx.Response(200, json={"data": [account_json(2)], "next_cursor": None}),
+        httpx2.Response(200, json={"data": [account_json(2)], "next_cursor": None}),
     )
     client = make_client(api)
     raw = client.with_raw_response.accounts.list()
@@ -513,7 +518,7 @@ def test_unknown_fields_and_enum_values_are_kept(api: MockAPI) -> None:
     api.route(
         "GET",
         f"/payments/{PAYMENT_ID}",
-        httpx.Response(200, json=payment_json(status="P_ON_HOLD", type="rtp", risk_score=3)),
+        httpx2.Response(200, json=payment_json(status="P_ON_HOLD", type="rtp", risk_score=3)),
     )
     client = make_client(api)
     payment = client.payments.get(PAYMENT_ID)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.errors import (
@@ -23,7 +23,7 @@ from .conftest import make_client
 pytestmark = pytest.mark.anyio
 
 PATH = "/balances/acc_operating"
-OK = httpx.Response(200, json=balance_json())
+OK = httpx2.Response(200, json=balance_json())
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
@@ -114,7 +114,7 @@ def test_with_options_sets_retries_and_shares_the_token(
 
 
 def test_connection_errors_are_retried_then_raised(api: MockAPI, sleeps: list[float]) -> None:
-    api.route("GET", PATH, httpx.ConnectError("refused"))
+    api.route("GET", PATH, httpx2.ConnectError("refused"))
     client = make_client(api)
     with pytest.raises(QBankConnectionError) as info:
         client.balances.get("acc_operating")
@@ -126,7 +126,7 @@ def test_per_call_timeout_reaches_the_transport(api: MockAPI) -> None:
     api.route("GET", PATH, OK)
     client = make_client(api, timeout=20)
     client.balances.get("acc_operating")
-    client.balances.get("acc_operating", timeout=httpx.Timeout(3.0))
+    client.balances.get("acc_operating", timeout=httpx2.Timeout(3.0))
     first, second = api.calls("GET", PATH)
     assert first.extensions["timeout"]["read"] == 20.0
     assert second.extensions["timeout"] == {"connect": 3.0, "read": 3.0, "write": 3.0, "pool": 3.0}

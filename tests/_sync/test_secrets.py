@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.errors import QBankError
@@ -37,7 +37,7 @@ def test_nothing_secret_in_debug_logs_reprs_errors_or_tracebacks(
         "/balances/acc_operating",
         error(503, "ERR_SYS_001"),
         error(401, "ERR_AUTH_001"),
-        httpx.Response(200, json=balance_json()),
+        httpx2.Response(200, json=balance_json()),
         error(500, "ERR_SYS_000"),
     )
     client = make_client(api)
@@ -47,7 +47,7 @@ def test_nothing_secret_in_debug_logs_reprs_errors_or_tracebacks(
         client.balances.get("acc_operating")
     except QBankError as exc:
         errors.append(exc)
-    api.token_answers = [httpx.Response(401, json={"error": "invalid_client"})]
+    api.token_answers = [httpx2.Response(401, json={"error": "invalid_client"})]
     client2 = make_client(api)
     try:
         client2.authenticate()
@@ -73,9 +73,9 @@ def test_nothing_secret_in_debug_logs_reprs_errors_or_tracebacks(
 
 
 def test_request_repr_masks_authorization(api: MockAPI) -> None:
-    api.route("GET", "/balances/acc_operating", httpx.Response(200, json=balance_json()))
+    api.route("GET", "/balances/acc_operating", httpx2.Response(200, json=balance_json()))
     client = make_client(api)
     client.balances.get("acc_operating")
     sent = api.calls("GET", "/balances/acc_operating")[0]
     assert TOKEN_MARK in sent.headers["authorization"]  # it was really sent...
-    assert TOKEN_MARK not in repr(sent.headers)  # ...and httpx masks it in reprs
+    assert TOKEN_MARK not in repr(sent.headers)  # ...and httpx2 masks it in reprs

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote_plus
 
-import httpx
+import httpx2
 
 from qbank_connect.sandbox import (
     ACCOUNT_OPERATING,
@@ -26,13 +26,13 @@ def new_key() -> str:
 
 def basic_auth(
     client_id: str = DEMO_CLIENT_ID, secret: str = DEMO_CLIENT_SECRET
-) -> httpx.BasicAuth:
+) -> httpx2.BasicAuth:
     # RFC 6749 section 2.3.1: form-encode id and secret, then Basic.
-    return httpx.BasicAuth(quote_plus(client_id), quote_plus(secret))
+    return httpx2.BasicAuth(quote_plus(client_id), quote_plus(secret))
 
 
 def get_token(
-    http: httpx.Client,
+    http: httpx2.Client,
     scope: str | None = None,
     client_id: str = DEMO_CLIENT_ID,
     secret: str = DEMO_CLIENT_SECRET,
@@ -45,7 +45,7 @@ def get_token(
     return str(response.json()["access_token"])
 
 
-async def get_token_async(http: httpx.AsyncClient) -> str:
+async def get_token_async(http: httpx2.AsyncClient) -> str:
     """The demo client's token, by form fields (client_secret_post) this time."""
     response = await http.post(
         "/token",

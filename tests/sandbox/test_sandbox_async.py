@@ -1,4 +1,4 @@
-"""The async transport and the socket server with httpx.AsyncClient, on asyncio and trio."""
+"""The async transport and the socket server with httpx2.AsyncClient, on asyncio and trio."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import quote_plus
 
 import anyio
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.sandbox import (
@@ -25,21 +25,21 @@ pytestmark = pytest.mark.anyio
 
 
 @asynccontextmanager
-async def client(sandbox: Sandbox, mode: str) -> AsyncIterator[httpx.AsyncClient]:
+async def client(sandbox: Sandbox, mode: str) -> AsyncIterator[httpx2.AsyncClient]:
     if mode == "inprocess":
         async with sandbox.async_http_client() as http:
             yield http
     else:
         with sandbox.serve() as server:
-            async with httpx.AsyncClient(base_url=server.base_url) as http:
+            async with httpx2.AsyncClient(base_url=server.base_url) as http:
                 yield http
 
 
-async def authorize(http: httpx.AsyncClient) -> None:
+async def authorize(http: httpx2.AsyncClient) -> None:
     response = await http.post(
         "/token",
         data={"grant_type": "client_credentials"},
-        auth=httpx.BasicAuth(quote_plus(DEMO_CLIENT_ID), quote_plus(DEMO_CLIENT_SECRET)),
+        auth=httpx2.BasicAuth(quote_plus(DEMO_CLIENT_ID), quote_plus(DEMO_CLIENT_SECRET)),
     )
     assert response.status_code == 200
     http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote_plus
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.sandbox import (
@@ -50,14 +50,14 @@ def test_basic_auth_with_form_encoded_special_secret() -> None:
         assert response.status_code == 401
 
 
-def test_token_over_both_transports(raw_http: httpx.Client, sandbox: Sandbox) -> None:
+def test_token_over_both_transports(raw_http: httpx2.Client, sandbox: Sandbox) -> None:
     response = raw_http.post("/token", data={"grant_type": "client_credentials"}, auth=basic_auth())
     assert response.status_code == 200
     assert response.json()["access_token"].startswith("sbx_")
     assert sandbox.token_requests == 1
 
 
-def test_client_secret_post(raw_http: httpx.Client) -> None:
+def test_client_secret_post(raw_http: httpx2.Client) -> None:
     response = raw_http.post(
         "/token",
         data={
@@ -75,7 +75,7 @@ def test_client_secret_post(raw_http: httpx.Client) -> None:
     ("client_id", "secret"),
     [(DEMO_CLIENT_ID, "wrong"), ("nobody", DEMO_CLIENT_SECRET)],
 )
-def test_invalid_client(raw_http: httpx.Client, client_id: str, secret: str) -> None:
+def test_invalid_client(raw_http: httpx2.Client, client_id: str, secret: str) -> None:
     response = raw_http.post(
         "/token", data={"grant_type": "client_credentials"}, auth=basic_auth(client_id, secret)
     )
@@ -85,7 +85,7 @@ def test_invalid_client(raw_http: httpx.Client, client_id: str, secret: str) -> 
     assert response.headers["request-id"]
 
 
-def test_no_client_authentication_at_all(raw_http: httpx.Client) -> None:
+def test_no_client_authentication_at_all(raw_http: httpx2.Client) -> None:
     response = raw_http.post("/token", data={"grant_type": "client_credentials"})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
@@ -99,7 +99,7 @@ def test_no_client_authentication_at_all(raw_http: httpx.Client) -> None:
         ({"grant_type": "client_credentials", "scope": "payments.everything"}, "invalid_scope"),
     ],
 )
-def test_token_request_errors(raw_http: httpx.Client, data: dict[str, str], error: str) -> None:
+def test_token_request_errors(raw_http: httpx2.Client, data: dict[str, str], error: str) -> None:
     response = raw_http.post("/token", data=data, auth=basic_auth())
     assert response.status_code == 400
     assert response.json()["error"] == error
@@ -127,7 +127,7 @@ def test_token_requests_are_counted(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer nope", "Basic abc", "Bearer", "Token abc"])
-def test_missing_or_wrong_token_is_401(raw_http: httpx.Client, authorization: str | None) -> None:
+def test_missing_or_wrong_token_is_401(raw_http: httpx2.Client, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization is not None else {}
     response = raw_http.get("/accounts", headers=headers)
     assert response.status_code == 401
@@ -156,7 +156,7 @@ def test_expired_token_is_401(sandbox: Sandbox) -> None:
         assert response.json()["error_code"] == "ERR_AUTH_001"
 
 
-def test_expire_tokens_revokes_everything(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_expire_tokens_revokes_everything(http: httpx2.Client, sandbox: Sandbox) -> None:
     assert http.get("/accounts").status_code == 200
     assert sandbox.expire_tokens() == 1
     assert http.get("/accounts").status_code == 401
@@ -164,7 +164,7 @@ def test_expire_tokens_revokes_everything(http: httpx.Client, sandbox: Sandbox) 
     assert http.get("/accounts").status_code == 200
 
 
-def test_missing_scope_is_403(raw_http: httpx.Client) -> None:
+def test_missing_scope_is_403(raw_http: httpx2.Client) -> None:
     token = get_token(raw_http, scope="accounts.read")
     headers = {"Authorization": f"Bearer {token}"}
     assert raw_http.get("/accounts", headers=headers).status_code == 200
@@ -178,7 +178,7 @@ def test_missing_scope_is_403(raw_http: httpx.Client) -> None:
     assert "payments.ach.write" in response.headers["www-authenticate"]
 
 
-def test_readonly_demo_client_cannot_pay(raw_http: httpx.Client) -> None:
+def test_readonly_demo_client_cannot_pay(raw_http: httpx2.Client) -> None:
     from qbank_connect.sandbox import DEMO_READONLY_CLIENT_ID, DEMO_READONLY_CLIENT_SECRET
 
     token = get_token(

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import jsonschema
 import pytest
 import yaml
@@ -75,7 +75,7 @@ def _operations() -> list[tuple[str, re.Pattern[str], str, dict[str, Any]]]:
 OPERATIONS = _operations()
 
 
-def check_response(response: httpx.Response) -> tuple[str, int]:
+def check_response(response: httpx2.Response) -> tuple[str, int]:
     """Validate one response against its operation; returns (operationId, status)."""
     path = response.request.url.path.removeprefix("/v1")
     method = response.request.method
@@ -140,10 +140,10 @@ def check_response(response: httpx.Response) -> tuple[str, int]:
 
 
 @pytest.fixture
-def recorded(raw_http: httpx.Client) -> Iterator[tuple[httpx.Client, list[httpx.Response]]]:
-    responses: list[httpx.Response] = []
+def recorded(raw_http: httpx2.Client) -> Iterator[tuple[httpx2.Client, list[httpx2.Response]]]:
+    responses: list[httpx2.Response] = []
 
-    def keep(response: httpx.Response) -> None:
+    def keep(response: httpx2.Response) -> None:
         response.read()
         responses.append(response)
 
@@ -151,7 +151,7 @@ def recorded(raw_http: httpx.Client) -> Iterator[tuple[httpx.Client, list[httpx.
     yield raw_http, responses
 
 
-def scenario(http: httpx.Client, sandbox: Sandbox) -> None:
+def scenario(http: httpx2.Client, sandbox: Sandbox) -> None:
     """Every operation, its success and its documented errors."""
     # createToken: 200, 400s, 401, 429, 503
     token = get_token(http)
@@ -206,7 +206,7 @@ def scenario(http: httpx.Client, sandbox: Sandbox) -> None:
     # transactional: success, replay, 400s, 403, 404, 409, 422s, 429/503
     def post(
         path: str, body: Any, key: str | None = None, headers: dict[str, str] | None = None
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         return http.post(
             path, json=body, headers={"Idempotency-Key": key or new_key(), **(headers or {})}
         )
@@ -288,7 +288,7 @@ def scenario(http: httpx.Client, sandbox: Sandbox) -> None:
 
 
 def test_every_response_matches_the_spec(
-    recorded: tuple[httpx.Client, list[httpx.Response]], sandbox: Sandbox
+    recorded: tuple[httpx2.Client, list[httpx2.Response]], sandbox: Sandbox
 ) -> None:
     http, responses = recorded
     scenario(http, sandbox)
@@ -306,7 +306,7 @@ def test_every_response_matches_the_spec(
 
 def test_the_contract_check_can_fail() -> None:
     """The checker rejects a response that breaks the spec (no tautology)."""
-    request = httpx.Request("GET", "http://sandbox.qbank.local/v1/balances/acc_operating")
+    request = httpx2.Request("GET", "http://sandbox.qbank.local/v1/balances/acc_operating")
     good = {
         "account_id": "acc_operating",
         "currency": "USD",
@@ -318,7 +318,7 @@ def test_the_contract_check_can_fail() -> None:
         "request_id": str(uuid.uuid4()),
     }
     headers = {"Request-Id": good["request_id"]}
-    assert check_response(httpx.Response(200, json=good, headers=headers, request=request)) == (
+    assert check_response(httpx2.Response(200, json=good, headers=headers, request=request)) == (
         "getBalance",
         200,
     )
@@ -328,8 +328,8 @@ def test_the_contract_check_can_fail() -> None:
         {k: v for k, v in good.items() if k != "ledger"},
     ):
         with pytest.raises(jsonschema.ValidationError):
-            check_response(httpx.Response(200, json=broken, headers=headers, request=request))
+            check_response(httpx2.Response(200, json=broken, headers=headers, request=request))
     with pytest.raises(AssertionError):
-        check_response(httpx.Response(200, json=good, request=request))  # no Request-Id
+        check_response(httpx2.Response(200, json=good, request=request))  # no Request-Id
     with pytest.raises(AssertionError):
-        check_response(httpx.Response(204, json=good, headers=headers, request=request))
+        check_response(httpx2.Response(204, json=good, headers=headers, request=request))

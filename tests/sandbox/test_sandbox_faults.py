@@ -6,7 +6,7 @@ import time
 from collections import Counter
 
 import anyio
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.sandbox import ACCOUNT_OPERATING, Sandbox
@@ -25,7 +25,7 @@ from ._helpers import START, ach_body, get_token, get_token_async, new_key, tran
     ],
 )
 def test_fail_next_each_status(
-    http: httpx.Client, sandbox: Sandbox, status: int, code: str, retry_after: str | None
+    http: httpx2.Client, sandbox: Sandbox, status: int, code: str, retry_after: str | None
 ) -> None:
     sandbox.faults.fail_next("createTransfer", times=2, status=status, retry_after=2)
     key = new_key()
@@ -43,7 +43,7 @@ def test_fail_next_each_status(
     assert sandbox.faults.injected == {str(status): 2}
 
 
-def test_wildcard_and_other_operations(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_wildcard_and_other_operations(http: httpx2.Client, sandbox: Sandbox) -> None:
     sandbox.faults.fail_next("getBalance", status=500)
     assert http.get("/accounts").status_code == 200
     assert http.get(f"/balances/{ACCOUNT_OPERATING}").status_code == 500
@@ -61,7 +61,7 @@ def test_fail_next_rejects_bad_arguments(sandbox: Sandbox) -> None:
         sandbox.faults.chaos(kinds=["teapot"])
 
 
-def test_latency_within_the_timeout(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_latency_within_the_timeout(http: httpx2.Client, sandbox: Sandbox) -> None:
     sandbox.faults.add_latency("getBalance", seconds=0.2, times=1)
     started = time.monotonic()
     assert http.get(f"/balances/{ACCOUNT_OPERATING}").status_code == 200
@@ -72,15 +72,15 @@ def test_latency_within_the_timeout(http: httpx.Client, sandbox: Sandbox) -> Non
     assert sandbox.faults.injected == {"latency": 1}
 
 
-def test_read_timeout_but_the_work_still_happens(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_read_timeout_but_the_work_still_happens(http: httpx2.Client, sandbox: Sandbox) -> None:
     sandbox.faults.add_latency("createAchPayment", seconds=0.3, times=1)
     key = new_key()
-    with pytest.raises(httpx.ReadTimeout):
+    with pytest.raises(httpx2.ReadTimeout):
         http.post(
             "/payments/ach",
             json=ach_body(),
             headers={"Idempotency-Key": key},
-            timeout=httpx.Timeout(5.0, read=0.1),
+            timeout=httpx2.Timeout(5.0, read=0.1),
         )
     # still in flight: the retry is told so
     retry = http.post("/payments/ach", json=ach_body(), headers={"Idempotency-Key": key})
@@ -93,10 +93,10 @@ def test_read_timeout_but_the_work_still_happens(http: httpx.Client, sandbox: Sa
     assert len(sandbox.ledger()) == 1
 
 
-def test_commit_then_drop(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_commit_then_drop(http: httpx2.Client, sandbox: Sandbox) -> None:
     sandbox.faults.drop_after_commit("createAchPayment")
     key = new_key()
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx2.RemoteProtocolError):
         http.post("/payments/ach", json=ach_body(), headers={"Idempotency-Key": key})
     assert len(sandbox.ledger()) == 1  # executed
     replay = http.post("/payments/ach", json=ach_body(), headers={"Idempotency-Key": key})
@@ -106,7 +106,7 @@ def test_commit_then_drop(http: httpx.Client, sandbox: Sandbox) -> None:
     assert sandbox.faults.injected == {"drop": 1}
 
 
-def test_clear_removes_rules(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_clear_removes_rules(http: httpx2.Client, sandbox: Sandbox) -> None:
     sandbox.faults.fail_next("listAccounts", times=5)
     sandbox.faults.add_latency("listAccounts", seconds=5)
     sandbox.faults.clear()
@@ -128,7 +128,7 @@ def _chaos_run(seed: int) -> tuple[list[str], dict[str, int], int]:
                         json=ach_body(amount="1.00"),
                         headers={"Idempotency-Key": key},
                     )
-                except httpx.RemoteProtocolError:
+                except httpx2.RemoteProtocolError:
                     outcomes.append("drop")
                     continue
                 outcomes.append(str(response.status_code))
@@ -152,7 +152,7 @@ def test_chaos_is_seeded_and_never_duplicates() -> None:
     assert _chaos_run(seed=4)[0] != outcomes
 
 
-def test_chaos_kinds_subset(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_chaos_kinds_subset(http: httpx2.Client, sandbox: Sandbox) -> None:
     sandbox.faults.chaos(rate=1.0, kinds=["503"], seed=1)
     assert (
         http.post(
@@ -197,7 +197,7 @@ async def test_async_latency_does_not_block_the_event_loop(sandbox: Sandbox) -> 
         assert ticks >= 10
 
 
-async def _append(responses: list[httpx.Response], request: object) -> None:
+async def _append(responses: list[httpx2.Response], request: object) -> None:
     responses.append(await request)  # type: ignore[misc]
 
 
@@ -208,17 +208,17 @@ async def test_async_read_timeout_and_drop(sandbox: Sandbox) -> None:
         http.headers["Authorization"] = f"Bearer {token}"
         sandbox.faults.add_latency("createTransfer", seconds=0.25, times=1)
         key = new_key()
-        with pytest.raises(httpx.ReadTimeout):
+        with pytest.raises(httpx2.ReadTimeout):
             await http.post(
                 "/transfers",
                 json=transfer_body(),
                 headers={"Idempotency-Key": key},
-                timeout=httpx.Timeout(5.0, read=0.05),
+                timeout=httpx2.Timeout(5.0, read=0.05),
             )
         await anyio.sleep(0.3)
         assert len(sandbox.ledger()) == 1
         sandbox.faults.drop_after_commit("createTransfer")
-        with pytest.raises(httpx.RemoteProtocolError):
+        with pytest.raises(httpx2.RemoteProtocolError):
             await http.post(
                 "/transfers", json=transfer_body(), headers={"Idempotency-Key": new_key()}
             )
@@ -226,20 +226,20 @@ async def test_async_read_timeout_and_drop(sandbox: Sandbox) -> None:
 
 
 def test_socket_faults(sandbox: Sandbox) -> None:
-    with sandbox.serve() as server, httpx.Client(base_url=server.base_url) as http:
+    with sandbox.serve() as server, httpx2.Client(base_url=server.base_url) as http:
         http.headers["Authorization"] = f"Bearer {get_token(http)}"
         sandbox.faults.drop_after_commit("createTransfer")
-        with pytest.raises(httpx.RemoteProtocolError):
+        with pytest.raises(httpx2.RemoteProtocolError):
             http.post("/transfers", json=transfer_body(), headers={"Idempotency-Key": new_key()})
         assert len(sandbox.ledger()) == 1
         sandbox.faults.add_latency("createTransfer", seconds=0.3, times=1)
         key = new_key()
-        with pytest.raises(httpx.ReadTimeout):
+        with pytest.raises(httpx2.ReadTimeout):
             http.post(
                 "/transfers",
                 json=transfer_body(),
                 headers={"Idempotency-Key": key},
-                timeout=httpx.Timeout(5.0, read=0.1),
+                timeout=httpx2.Timeout(5.0, read=0.1),
             )
         time.sleep(0.3)
         replay = http.post("/transfers", json=transfer_body(), headers={"Idempotency-Key": key})

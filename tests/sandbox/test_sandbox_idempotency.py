@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.sandbox import (
@@ -31,7 +31,7 @@ from ._helpers import (
 )
 
 
-def post(http: httpx.Client, path: str, body: Any, key: str | None) -> httpx.Response:
+def post(http: httpx2.Client, path: str, body: Any, key: str | None) -> httpx2.Response:
     headers = {"Idempotency-Key": key} if key is not None else {}
     return http.post(path, json=body, headers=headers)
 
@@ -46,7 +46,7 @@ def post(http: httpx.Client, path: str, body: Any, key: str | None) -> httpx.Res
     ],
 )
 def test_replay_returns_the_first_response(
-    http: httpx.Client, sandbox: Sandbox, path: str, body: Any, status: int
+    http: httpx2.Client, sandbox: Sandbox, path: str, body: Any, status: int
 ) -> None:
     key = new_key()
     first = post(http, path, body, key)
@@ -69,7 +69,7 @@ def test_replay_returns_the_first_response(
 
 
 def test_replay_is_the_stored_answer_not_the_current_state(
-    http: httpx.Client, sandbox: Sandbox
+    http: httpx2.Client, sandbox: Sandbox
 ) -> None:
     key = new_key()
     first = post(http, "/payments/ach", ach_body(), key)
@@ -91,7 +91,7 @@ def test_replay_is_the_stored_answer_not_the_current_state(
     ],
 )
 def test_missing_or_malformed_key_is_400(
-    http: httpx.Client, sandbox: Sandbox, key: str | None
+    http: httpx2.Client, sandbox: Sandbox, key: str | None
 ) -> None:
     response = post(http, "/payments/ach", ach_body(), key)
     assert response.status_code == 400
@@ -99,7 +99,7 @@ def test_missing_or_malformed_key_is_400(
     assert sandbox.ledger() == []
 
 
-def test_same_key_other_body_is_422(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_same_key_other_body_is_422(http: httpx2.Client, sandbox: Sandbox) -> None:
     key = new_key()
     assert post(http, "/payments/ach", ach_body(amount="1.00"), key).status_code == 202
     response = post(http, "/payments/ach", ach_body(amount="2.00"), key)
@@ -126,7 +126,7 @@ def test_keys_belong_to_their_client(sandbox: Sandbox) -> None:
 
 
 def test_rejections_before_execution_do_not_consume_the_key(
-    http: httpx.Client, sandbox: Sandbox
+    http: httpx2.Client, sandbox: Sandbox
 ) -> None:
     key = new_key()
     # 400 validation
@@ -167,11 +167,11 @@ def test_rejections_before_execution_do_not_consume_the_key(
 
 
 def test_in_flight_duplicate_gets_409_with_the_transaction_id(
-    inproc: httpx.Client, sandbox: Sandbox
+    inproc: httpx2.Client, sandbox: Sandbox
 ) -> None:
     sandbox.faults.add_latency("createAchPayment", seconds=0.3, times=1)
     key = new_key()
-    results: dict[str, httpx.Response] = {}
+    results: dict[str, httpx2.Response] = {}
 
     def first() -> None:
         results["first"] = post(inproc, "/payments/ach", ach_body(), key)
@@ -206,7 +206,7 @@ def wait_until_in_flight(sandbox: Sandbox, timeout: float = 2.0) -> bool:
 def test_in_flight_over_socket(sandbox: Sandbox) -> None:
     sandbox.faults.add_latency("createTransfer", seconds=0.3, times=1)
     key = new_key()
-    with sandbox.serve() as server, httpx.Client(base_url=server.base_url) as http:
+    with sandbox.serve() as server, httpx2.Client(base_url=server.base_url) as http:
         http.headers["Authorization"] = f"Bearer {get_token(http)}"
         with ThreadPoolExecutor(2) as pool:
             slow = pool.submit(post, http, "/transfers", transfer_body(), key)
@@ -219,14 +219,14 @@ def test_in_flight_over_socket(sandbox: Sandbox) -> None:
 
 @pytest.mark.parametrize("latency", [0.0, 0.1])
 def test_twenty_concurrent_same_key_threads_make_one_payment(
-    http: httpx.Client, sandbox: Sandbox, latency: float
+    http: httpx2.Client, sandbox: Sandbox, latency: float
 ) -> None:
     if latency:
         sandbox.faults.add_latency("createAchPayment", seconds=latency)
     key = new_key()
     barrier = threading.Barrier(20)
 
-    def send(_: int) -> httpx.Response:
+    def send(_: int) -> httpx2.Response:
         barrier.wait()
         return post(http, "/payments/ach", ach_body(), key)
 
@@ -250,7 +250,7 @@ def test_twenty_concurrent_same_key_threads_make_one_payment(
 async def test_twenty_concurrent_same_key_async(sandbox: Sandbox) -> None:
     sandbox.faults.add_latency("createWirePayment", seconds=0.05)
     key = new_key()
-    responses: list[httpx.Response] = []
+    responses: list[httpx2.Response] = []
     async with sandbox.async_http_client() as http:
         token = await get_token_async(http)
         http.headers["Authorization"] = f"Bearer {token}"
@@ -271,7 +271,7 @@ async def test_twenty_concurrent_same_key_async(sandbox: Sandbox) -> None:
 
 
 def test_upload_idempotency_compares_file_bytes_and_fields(
-    http: httpx.Client, sandbox: Sandbox
+    http: httpx2.Client, sandbox: Sandbox
 ) -> None:
     from decimal import Decimal
 
@@ -279,7 +279,7 @@ def test_upload_idempotency_compares_file_bytes_and_fields(
     other = build_ach_file([NachaEntry("123456780", "000111222", Decimal("6.00"), "A")])
     key = new_key()
 
-    def upload(content: bytes, filename: str = "a.ach", **fields: str) -> httpx.Response:
+    def upload(content: bytes, filename: str = "a.ach", **fields: str) -> httpx2.Response:
         return http.post(
             "/payments/ach/files",
             files={"file": (filename, content)},

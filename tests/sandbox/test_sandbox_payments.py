@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.sandbox import (
@@ -24,7 +24,7 @@ from qbank_connect.sandbox import (
 from ._helpers import START, ach_body, issue_body, new_key, transfer_body, wire_body
 
 
-def post(http: httpx.Client, path: str, body: Any, key: str | None = None) -> httpx.Response:
+def post(http: httpx2.Client, path: str, body: Any, key: str | None = None) -> httpx2.Response:
     return http.post(path, json=body, headers={"Idempotency-Key": key or new_key()})
 
 
@@ -33,7 +33,7 @@ def balance(sandbox: Sandbox, account: str) -> tuple[Decimal, Decimal]:
     return Decimal(b["available"]), Decimal(b["ledger"])
 
 
-def txns(http: httpx.Client, account: str) -> list[dict[str, Any]]:
+def txns(http: httpx2.Client, account: str) -> list[dict[str, Any]]:
     data: list[dict[str, Any]] = http.get(
         "/transactions", params={"account_id": account, "limit": 100}
     ).json()["data"]
@@ -41,7 +41,7 @@ def txns(http: httpx.Client, account: str) -> list[dict[str, Any]]:
 
 
 def test_ach_is_pending_then_settles_in_the_15_minute_batch(
-    http: httpx.Client, sandbox: Sandbox
+    http: httpx2.Client, sandbox: Sandbox
 ) -> None:
     available, ledger = balance(sandbox, ACCOUNT_OPERATING)
     before = len(txns(http, ACCOUNT_OPERATING))
@@ -79,7 +79,7 @@ def test_ach_is_pending_then_settles_in_the_15_minute_batch(
     assert posted[0]["reference"] == "INV-1"
 
 
-def test_advance_15_minutes_always_reaches_a_batch(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_advance_15_minutes_always_reaches_a_batch(http: httpx2.Client, sandbox: Sandbox) -> None:
     sandbox.advance(minutes=7, seconds=30)  # exactly 10:15:00.000
     payment = post(http, "/payments/ach", ach_body()).json()
     sandbox.advance(minutes=14, seconds=59)
@@ -88,7 +88,7 @@ def test_advance_15_minutes_always_reaches_a_batch(http: httpx.Client, sandbox: 
     assert http.get(f"/payments/{payment['id']}").json()["status"] == "P_COMPLETED"
 
 
-def test_ach_debit_collects_at_settlement(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_ach_debit_collects_at_settlement(http: httpx2.Client, sandbox: Sandbox) -> None:
     available, ledger = balance(sandbox, ACCOUNT_PAYROLL)
     payment = post(
         http,
@@ -103,7 +103,9 @@ def test_ach_debit_collects_at_settlement(http: httpx.Client, sandbox: Sandbox) 
     ] == ["credit"]
 
 
-def test_ach_future_effective_date_waits_for_that_day(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_ach_future_effective_date_waits_for_that_day(
+    http: httpx2.Client, sandbox: Sandbox
+) -> None:
     payment = post(http, "/payments/ach", ach_body(effective_date="2026-11-23")).json()
     sandbox.advance(hours=12)  # tokens expire meanwhile: look at the books directly
     assert sandbox.payment(payment["id"])["status"] == "P_PENDING"
@@ -113,7 +115,7 @@ def test_ach_future_effective_date_waits_for_that_day(http: httpx.Client, sandbo
     assert settled["status_history"][-1]["at"] == "2026-11-23T00:00:00.000Z"
 
 
-def test_ach_return_magic_account_number(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_ach_return_magic_account_number(http: httpx2.Client, sandbox: Sandbox) -> None:
     available, ledger = balance(sandbox, ACCOUNT_OPERATING)
     recipient = dict(ach_body()["recipient_details"], account_number=ACH_RETURN_R01_ACCOUNT_NUMBER)
     payment = post(
@@ -129,7 +131,7 @@ def test_ach_return_magic_account_number(http: httpx.Client, sandbox: Sandbox) -
     assert not [t for t in txns(http, ACCOUNT_OPERATING) if t["payment_id"] == payment["id"]]
 
 
-def test_wire_is_real_time(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_wire_is_real_time(http: httpx2.Client, sandbox: Sandbox) -> None:
     available, ledger = balance(sandbox, ACCOUNT_OPERATING)
     response = post(http, "/payments/wire", wire_body(amount="25000.00"))
     assert response.status_code == 201
@@ -143,7 +145,7 @@ def test_wire_is_real_time(http: httpx.Client, sandbox: Sandbox) -> None:
     ] == ["25000.00"]
 
 
-def test_wire_failure_magic_value(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_wire_failure_magic_value(http: httpx2.Client, sandbox: Sandbox) -> None:
     before = balance(sandbox, ACCOUNT_OPERATING)
     beneficiary = {
         "name": "Closed Co",
@@ -158,7 +160,7 @@ def test_wire_failure_magic_value(http: httpx.Client, sandbox: Sandbox) -> None:
     assert balance(sandbox, ACCOUNT_OPERATING) == before
 
 
-def test_slow_wire_magic_value(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_slow_wire_magic_value(http: httpx2.Client, sandbox: Sandbox) -> None:
     beneficiary = {
         "name": "Slow Bank Co",
         "account_number": WIRE_SLOW_ACCOUNT_NUMBER,
@@ -172,7 +174,7 @@ def test_slow_wire_magic_value(http: httpx.Client, sandbox: Sandbox) -> None:
     assert http.get(f"/payments/{payment['id']}").json()["status"] == "P_COMPLETED"
 
 
-def test_transfer_moves_both_balances(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_transfer_moves_both_balances(http: httpx2.Client, sandbox: Sandbox) -> None:
     src, dst = balance(sandbox, ACCOUNT_OPERATING), balance(sandbox, ACCOUNT_PAYROLL)
     response = post(http, "/transfers", transfer_body(amount="5000.00"))
     assert response.status_code == 201
@@ -196,7 +198,7 @@ def test_transfer_moves_both_balances(http: httpx.Client, sandbox: Sandbox) -> N
     ],
 )
 def test_insufficient_funds_is_a_stored_422(
-    http: httpx.Client, sandbox: Sandbox, path: str, body: dict[str, Any]
+    http: httpx2.Client, sandbox: Sandbox, path: str, body: dict[str, Any]
 ) -> None:
     key = new_key()
     first = post(http, path, body, key)
@@ -210,7 +212,7 @@ def test_insufficient_funds_is_a_stored_422(
     assert sandbox.ledger() == []
 
 
-def test_exactly_the_available_amount_is_fine(http: httpx.Client) -> None:
+def test_exactly_the_available_amount_is_fine(http: httpx2.Client) -> None:
     assert (
         post(
             http, "/transfers", transfer_body(source_account_id=ACCOUNT_PETTY_CASH, amount="500.00")
@@ -262,7 +264,7 @@ def _recipient(**overrides: Any) -> dict[str, Any]:
     ],
 )
 def test_ach_validation(
-    http: httpx.Client, sandbox: Sandbox, body: dict[str, Any], field: str
+    http: httpx2.Client, sandbox: Sandbox, body: dict[str, Any], field: str
 ) -> None:
     response = post(http, "/payments/ach", body)
     assert response.status_code == 400, response.text
@@ -305,13 +307,13 @@ def test_ach_validation(
         ("/positivepay/issues", [], "body"),
     ],
 )
-def test_other_validation(http: httpx.Client, path: str, body: Any, field: str) -> None:
+def test_other_validation(http: httpx2.Client, path: str, body: Any, field: str) -> None:
     response = post(http, path, body)
     assert response.status_code == 400, response.text
     assert field in [d["field"] for d in response.json()["details"]]
 
 
-def test_body_must_be_json(http: httpx.Client) -> None:
+def test_body_must_be_json(http: httpx2.Client) -> None:
     response = http.post(
         "/transfers",
         content=b"{not json",
@@ -335,13 +337,13 @@ def test_body_must_be_json(http: httpx.Client) -> None:
         ("/positivepay/issues", issue_body(account_id="acc_nope"), "account_id"),
     ],
 )
-def test_unknown_accounts_are_404(http: httpx.Client, path: str, body: Any, field: str) -> None:
+def test_unknown_accounts_are_404(http: httpx2.Client, path: str, body: Any, field: str) -> None:
     response = post(http, path, body)
     assert response.status_code == 404
     assert response.json()["error_code"] == "ERR_ACC_001"
 
 
-def test_check_issue(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_check_issue(http: httpx2.Client, sandbox: Sandbox) -> None:
     response = post(http, "/positivepay/issues", issue_body())
     assert response.status_code == 202
     issue = response.json()
@@ -352,7 +354,7 @@ def test_check_issue(http: httpx.Client, sandbox: Sandbox) -> None:
     assert void["void"] is True
 
 
-def test_late_issue_clears_a_no_issue_record_exception(http: httpx.Client) -> None:
+def test_late_issue_clears_a_no_issue_record_exception(http: httpx2.Client) -> None:
     exceptions = http.get("/positivepay/exceptions").json()["data"]
     target = next(e for e in exceptions if e["reason"] == "NO_ISSUE_RECORD")
     post(
@@ -370,8 +372,8 @@ def test_late_issue_clears_a_no_issue_record_exception(http: httpx.Client) -> No
 
 
 def upload(
-    http: httpx.Client, data: bytes, key: str | None = None, **fields: str
-) -> httpx.Response:
+    http: httpx2.Client, data: bytes, key: str | None = None, **fields: str
+) -> httpx2.Response:
     return http.post(
         "/payments/ach/files",
         files={"file": ("payroll.ach", data, "text/plain")},
@@ -392,7 +394,7 @@ ENTRIES = [
 ]
 
 
-def test_nacha_upload_creates_one_payment_per_entry(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_nacha_upload_creates_one_payment_per_entry(http: httpx2.Client, sandbox: Sandbox) -> None:
     response = upload(
         http,
         build_ach_file(ENTRIES, effective_date=START.date()),
@@ -414,13 +416,13 @@ def test_nacha_upload_creates_one_payment_per_entry(http: httpx.Client, sandbox:
     assert statuses == ["P_COMPLETED", "P_COMPLETED", "P_FAILED", "P_COMPLETED"]
 
 
-def test_nacha_upload_defaults_to_the_operating_account(http: httpx.Client) -> None:
+def test_nacha_upload_defaults_to_the_operating_account(http: httpx2.Client) -> None:
     ach_file = upload(http, build_ach_file(ENTRIES[:1])).json()
     payment = http.get(f"/payments/{ach_file['payment_ids'][0]}").json()
     assert payment["source_account_id"] == ACCOUNT_OPERATING
 
 
-def test_nacha_upload_without_line_breaks(http: httpx.Client) -> None:
+def test_nacha_upload_without_line_breaks(http: httpx2.Client) -> None:
     data = build_ach_file(ENTRIES[:2]).replace(b"\n", b"")
     assert upload(http, data).json()["entry_count"] == 2
 
@@ -436,7 +438,7 @@ def test_nacha_upload_without_line_breaks(http: httpx.Client) -> None:
         lambda d: "é".encode() + d[2:],
     ],
 )
-def test_malformed_nacha_is_400(http: httpx.Client, sandbox: Sandbox, mutate: Any) -> None:
+def test_malformed_nacha_is_400(http: httpx2.Client, sandbox: Sandbox, mutate: Any) -> None:
     response = upload(http, mutate(build_ach_file(ENTRIES[:2])))
     assert response.status_code == 400, response.text
     assert response.json()["error_code"] == "ERR_VAL_001"
@@ -444,7 +446,7 @@ def test_malformed_nacha_is_400(http: httpx.Client, sandbox: Sandbox, mutate: An
     assert sandbox.ledger() == []
 
 
-def test_nacha_upload_needs_a_file_part(http: httpx.Client) -> None:
+def test_nacha_upload_needs_a_file_part(http: httpx2.Client) -> None:
     response = http.post(
         "/payments/ach/files",
         data={"source_account_id": ACCOUNT_OPERATING},
@@ -459,14 +461,14 @@ def test_nacha_upload_needs_a_file_part(http: httpx.Client) -> None:
     assert response.status_code == 400
 
 
-def test_nacha_upload_insufficient_funds(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_nacha_upload_insufficient_funds(http: httpx2.Client, sandbox: Sandbox) -> None:
     response = upload(http, build_ach_file(ENTRIES[:1]), source_account_id=ACCOUNT_PETTY_CASH)
     assert response.status_code == 422
     assert response.json()["error_code"] == "ERR_FUNDS_001"
     assert sandbox.ledger() == []
 
 
-def test_nacha_upload_unknown_account(http: httpx.Client) -> None:
+def test_nacha_upload_unknown_account(http: httpx2.Client) -> None:
     response = upload(http, build_ach_file(ENTRIES[:1]), source_account_id="acc_nope")
     assert response.status_code == 404
 
@@ -488,7 +490,7 @@ def test_streamed_chunked_upload_over_socket(sandbox: Sandbox) -> None:
             yield data[i : i + 100]
         yield tail
 
-    with sandbox.serve() as server, httpx.Client(base_url=server.base_url) as http:
+    with sandbox.serve() as server, httpx2.Client(base_url=server.base_url) as http:
         token = get_token(http)
         response = http.post(
             "/payments/ach/files",

@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.sandbox import (
@@ -23,7 +23,7 @@ from ._helpers import START, ach_body, get_token, new_key
 RFC3339_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 
-def all_pages(http: httpx.Client, path: str, params: dict[str, Any]) -> list[list[dict[str, Any]]]:
+def all_pages(http: httpx2.Client, path: str, params: dict[str, Any]) -> list[list[dict[str, Any]]]:
     pages = []
     cursor = None
     while True:
@@ -40,7 +40,7 @@ def all_pages(http: httpx.Client, path: str, params: dict[str, Any]) -> list[lis
         assert len(pages) < 50
 
 
-def test_accounts_and_audit_fields(http: httpx.Client) -> None:
+def test_accounts_and_audit_fields(http: httpx2.Client) -> None:
     response = http.get("/accounts")
     body = response.json()
     ids = [a["id"] for a in body["data"]]
@@ -54,12 +54,12 @@ def test_accounts_and_audit_fields(http: httpx.Client) -> None:
     uuid.UUID(response.headers["request-id"])
 
 
-def test_accounts_paging_with_small_limit(http: httpx.Client) -> None:
+def test_accounts_paging_with_small_limit(http: httpx2.Client) -> None:
     pages = all_pages(http, "/accounts", {"limit": 3})
     assert [len(p) for p in pages] == [3, 1]
 
 
-def test_get_account_and_balance(http: httpx.Client) -> None:
+def test_get_account_and_balance(http: httpx2.Client) -> None:
     account = http.get(f"/accounts/{ACCOUNT_PETTY_CASH}").json()
     assert account["name"] == "Petty Cash"
     balance = http.get(f"/balances/{ACCOUNT_PETTY_CASH}").json()
@@ -69,13 +69,13 @@ def test_get_account_and_balance(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("path", ["/accounts/acc_nope", "/balances/acc_nope"])
-def test_unknown_account_is_404(http: httpx.Client, path: str) -> None:
+def test_unknown_account_is_404(http: httpx2.Client, path: str) -> None:
     response = http.get(path)
     assert response.status_code == 404
     assert response.json()["error_code"] == "ERR_ACC_001"
 
 
-def test_transactions_need_several_pages_and_are_newest_first(http: httpx.Client) -> None:
+def test_transactions_need_several_pages_and_are_newest_first(http: httpx2.Client) -> None:
     pages = all_pages(http, "/transactions", {"account_id": ACCOUNT_OPERATING})
     assert len(pages) >= 3
     assert all(len(p) == 25 for p in pages[:-1])
@@ -91,7 +91,7 @@ def test_transactions_need_several_pages_and_are_newest_first(http: httpx.Client
         assert re.fullmatch(r"[0-9]+\.[0-9]{2}", t["amount"])
 
 
-def test_transactions_date_filters(http: httpx.Client) -> None:
+def test_transactions_date_filters(http: httpx2.Client) -> None:
     everything = [
         t
         for p in all_pages(http, "/transactions", {"account_id": ACCOUNT_OPERATING, "limit": 100})
@@ -112,7 +112,7 @@ def test_transactions_date_filters(http: httpx.Client) -> None:
     assert 0 < len(expected) < len(everything)
 
 
-def test_cursor_must_repeat_the_filters(http: httpx.Client) -> None:
+def test_cursor_must_repeat_the_filters(http: httpx2.Client) -> None:
     first = http.get("/transactions", params={"account_id": ACCOUNT_OPERATING}).json()
     response = http.get(
         "/transactions", params={"account_id": ACCOUNT_PAYROLL, "cursor": first["next_cursor"]}
@@ -137,7 +137,7 @@ def test_cursor_must_repeat_the_filters(http: httpx.Client) -> None:
     ],
 )
 def test_transaction_params_are_validated(
-    http: httpx.Client, params: dict[str, str], field: str
+    http: httpx2.Client, params: dict[str, str], field: str
 ) -> None:
     response = http.get("/transactions", params=params)
     assert response.status_code == 400
@@ -146,19 +146,19 @@ def test_transaction_params_are_validated(
     assert field in [d["field"] for d in body["details"]]
 
 
-def test_transactions_unknown_account_is_404(http: httpx.Client) -> None:
+def test_transactions_unknown_account_is_404(http: httpx2.Client) -> None:
     response = http.get("/transactions", params={"account_id": "acc_nope"})
     assert response.status_code == 404
     assert response.json()["error_code"] == "ERR_ACC_001"
 
 
-def test_limit_100_returns_everything_for_small_accounts(http: httpx.Client) -> None:
+def test_limit_100_returns_everything_for_small_accounts(http: httpx2.Client) -> None:
     body = http.get("/transactions", params={"account_id": ACCOUNT_RESERVE, "limit": 100}).json()
     assert len(body["data"]) == 8
     assert body["next_cursor"] is None
 
 
-def test_payments_list_filters_and_pages(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_payments_list_filters_and_pages(http: httpx2.Client, sandbox: Sandbox) -> None:
     created = []
     for index in range(5):
         source = ACCOUNT_OPERATING if index % 2 == 0 else ACCOUNT_PAYROLL
@@ -184,7 +184,7 @@ def test_payments_list_filters_and_pages(http: httpx.Client, sandbox: Sandbox) -
     assert sum(len(p) for p in completed) == 5
 
 
-def test_payments_are_private_to_their_client(http: httpx.Client, sandbox: Sandbox) -> None:
+def test_payments_are_private_to_their_client(http: httpx2.Client, sandbox: Sandbox) -> None:
     from qbank_connect.sandbox import DEMO_READONLY_CLIENT_ID, DEMO_READONLY_CLIENT_SECRET
 
     payment = http.post(
@@ -196,14 +196,14 @@ def test_payments_are_private_to_their_client(http: httpx.Client, sandbox: Sandb
     assert http.get("/payments", headers=headers).json()["data"] == []
 
 
-def test_unknown_payment_is_404(http: httpx.Client) -> None:
+def test_unknown_payment_is_404(http: httpx2.Client) -> None:
     for payment_id in (str(uuid.uuid4()), "not-a-uuid"):
         response = http.get(f"/payments/{payment_id}")
         assert response.status_code == 404
         assert response.json()["error_code"] == "ERR_PAY_001"
 
 
-def test_check_exceptions(http: httpx.Client) -> None:
+def test_check_exceptions(http: httpx2.Client) -> None:
     body = http.get("/positivepay/exceptions").json()
     reasons = {e["reason"] for e in body["data"]}
     assert {"AMOUNT_MISMATCH", "NO_ISSUE_RECORD"} <= reasons
@@ -228,7 +228,7 @@ def test_seed_is_deterministic() -> None:
     assert snapshot(1) != snapshot(2)
 
 
-def test_unknown_route_and_method(http: httpx.Client) -> None:
+def test_unknown_route_and_method(http: httpx2.Client) -> None:
     assert http.get("/nothing-here").status_code == 404
     response = http.delete("/accounts")
     assert response.status_code == 405

@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox
@@ -31,7 +31,7 @@ def test_base_url_and_keep_alive(sandbox: Sandbox) -> None:
             if event == "connection.connect_tcp.complete":
                 connections += 1
 
-        with httpx.Client(base_url=server.base_url) as http:
+        with httpx2.Client(base_url=server.base_url) as http:
             token = get_token(http)
             for _ in range(20):
                 response = http.get(
@@ -46,7 +46,7 @@ def test_base_url_and_keep_alive(sandbox: Sandbox) -> None:
 
 def test_close_with_idle_keep_alive_connections_is_prompt(sandbox: Sandbox) -> None:
     server = sandbox.serve()
-    clients = [httpx.Client(base_url=server.base_url) for _ in range(5)]
+    clients = [httpx2.Client(base_url=server.base_url) for _ in range(5)]
     try:
         for client in clients:
             assert (
@@ -55,7 +55,7 @@ def test_close_with_idle_keep_alive_connections_is_prompt(sandbox: Sandbox) -> N
         started = time.monotonic()
         server.close()
         assert time.monotonic() - started < 2.0
-        with pytest.raises(httpx.TransportError):
+        with pytest.raises(httpx2.TransportError):
             clients[0].get("/accounts")
         server.close()  # idempotent
     finally:
@@ -67,7 +67,7 @@ def test_close_with_idle_keep_alive_connections_is_prompt(sandbox: Sandbox) -> N
 def test_one_thousand_concurrent_keep_alive_clients(sandbox: Sandbox) -> None:
     count = 1000
     with sandbox.serve() as server:
-        with httpx.Client(base_url=server.base_url) as http:
+        with httpx2.Client(base_url=server.base_url) as http:
             token = get_token(http)
         request = (
             f"GET /v1/accounts?limit=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
@@ -142,7 +142,7 @@ def test_cli_serves_and_stops_cleanly(sig: signal.Signals) -> None:
         assert DEMO_CLIENT_ID in banner and DEMO_CLIENT_SECRET in banner
         base_url = banner.split("listening on ")[1].split()[0]
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
-        with httpx.Client(base_url=base_url) as http:
+        with httpx2.Client(base_url=base_url) as http:
             response = http.post(
                 "/token",
                 data={

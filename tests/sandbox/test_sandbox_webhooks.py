@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from qbank_connect.sandbox import (
@@ -38,7 +38,7 @@ def verify(delivery_headers: dict[str, str], body: bytes, secret: str) -> dict[s
     return event
 
 
-def test_final_statuses_are_signed_into_the_outbox(inproc: httpx.Client, sandbox: Sandbox) -> None:
+def test_final_statuses_are_signed_into_the_outbox(inproc: httpx2.Client, sandbox: Sandbox) -> None:
     transfer = inproc.post(
         "/transfers", json=transfer_body(), headers={"Idempotency-Key": new_key()}
     ).json()

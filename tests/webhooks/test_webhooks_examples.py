@@ -21,7 +21,7 @@ URL = "/webhooks/qbank"
 ATTACKER = "whsec_attacker_guess"
 
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:Using `httpx` with `starlette.testclient` is deprecated"
+    "ignore:Using `httpx2` with `starlette.testclient` is deprecated"
 )
 
 
@@ -95,7 +95,7 @@ def bad_deliveries(event_id: str) -> dict[str, tuple[bytes, Any, str]]:
 @pytest.fixture(scope="module")
 def fastapi_example() -> ModuleType:
     pytest.importorskip("fastapi")
-    pytest.importorskip("httpx")
+    pytest.importorskip("httpx2")
     return load_example("webhooks_fastapi")
 
 

@@ -9,7 +9,7 @@ import traceback
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from starlette.datastructures import Headers as StarletteHeaders
 
@@ -399,7 +399,7 @@ def test_many_header_types() -> None:
         pairs,
         tuple(pairs),
         iter(pairs),
-        httpx.Headers(pairs),
+        httpx2.Headers(pairs),
         StarletteHeaders(headers=dict(pairs)),
         [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs],  # raw ASGI
         message,
@@ -432,8 +432,8 @@ def _duplicate_variants() -> list[tuple[str, Any]]:
         ("pairs: different casing", [*good.items(), ("webhook-signature", sig)]),
         ("dict: two casings", {**good, "WEBHOOK-SIGNATURE": sig}),
         ("dict: two casings of id", {**good, "webhook-event-id": did}),
-        ("httpx multi", httpx.Headers(pairs_sig)),
-        ("httpx multi ids", httpx.Headers(pairs_id)),
+        ("httpx2 multi", httpx2.Headers(pairs_sig)),
+        ("httpx2 multi ids", httpx2.Headers(pairs_id)),
         ("starlette multi", StarletteHeaders(scope=scope)),
         ("raw asgi", raw_asgi),
         # A proxy or WSGI server folding two headers into one comma-joined value.

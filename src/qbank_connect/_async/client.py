@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import httpx
+import httpx2
 
 from .._auth import TokenSource
 from .._config import (
@@ -64,9 +64,9 @@ class AsyncQBankConnect:
         scopes: the scopes to ask for; every scope granted to the client when omitted.
         environment: ``"production"`` or ``"sandbox"``.
         base_url: overrides ``environment`` (default: ``QBANK_BASE_URL``).
-        timeout: seconds or an ``httpx.Timeout`` (default 60 s, 10 s to connect).
+        timeout: seconds or an ``httpx2.Timeout`` (default 60 s, 10 s to connect).
         max_retries: automatic retries of a failed call (default 2).
-        http_client: an ``httpx.AsyncClient`` to send with; used as given and never closed here.
+        http_client: an ``httpx2.AsyncClient`` to send with; used as given and never closed here.
         token: a pre-issued bearer token, or a callable returning the current one (no OAuth).
         webhook_secret: the secret(s) for ``client.webhooks`` (default: ``QBANK_WEBHOOK_SECRET``).
         default_headers: extra headers sent with every call.
@@ -87,10 +87,10 @@ class AsyncQBankConnect:
         *,
         scopes: Sequence[str] | None = None,
         environment: str = "production",
-        base_url: str | httpx.URL | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        base_url: str | httpx2.URL | None = None,
+        timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: httpx2.AsyncClient | None = None,
         token: TokenSource | None = None,
         webhook_secret: str | Sequence[str] | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -100,9 +100,9 @@ class AsyncQBankConnect:
         self.base_url = resolve_base_url(base_url, environment)
         self.timeout = resolve_timeout(timeout)
         self.max_retries = validate_max_retries(max_retries)
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+        if http_client is not None and not isinstance(http_client, httpx2.AsyncClient):
             raise ValueError(
-                f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
+                f"http_client must be an httpx2.AsyncClient, not {type(http_client).__name__}"
             )
         self._requester = AsyncRequester(
             base_url=self.base_url,
@@ -169,7 +169,7 @@ class AsyncQBankConnect:
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncQBankConnect:
         """A copy with other defaults, sharing this client's connections and token cache.

@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-import httpx
+import httpx2
 
 from .._auth import AccessToken, basic_authorization, parse_token_response, token_request_body
 from .._concurrency import AsyncLock, async_context_identity, async_sleep
@@ -43,7 +43,7 @@ class AsyncRequester:
         self,
         *,
         base_url: str,
-        http_client: httpx.AsyncClient | None,
+        http_client: httpx2.AsyncClient | None,
         default_headers: Mapping[str, str] | None,
         max_retry_after: float,
     ) -> None:
@@ -51,7 +51,7 @@ class AsyncRequester:
         self.max_retry_after = max_retry_after
         self._injected = http_client
         # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
-        self._owned: tuple[object, httpx.AsyncClient, AsyncGenerator[None, None]] | None = None
+        self._owned: tuple[object, httpx2.AsyncClient, AsyncGenerator[None, None]] | None = None
         self._owned_lock = AsyncLock()
         self._closed = False
         self.tokens: AsyncTokens = AsyncTokens()
@@ -69,7 +69,7 @@ class AsyncRequester:
 
     # -- the connection pool ---------------------------------------------------------------
 
-    async def http_client(self) -> httpx.AsyncClient:
+    async def http_client(self) -> httpx2.AsyncClient:
         if self._injected is not None:
             return self._injected
         if self._closed:
@@ -82,7 +82,7 @@ class AsyncRequester:
                 if owned is None or owned[0] != owner:
                     # First use, or a new event loop (or process): the old pool's connections
                     # can't be used here. Its guard closes it in its own loop (below).
-                    pool = httpx.AsyncClient(
+                    pool = httpx2.AsyncClient(
                         verify=shared_ssl_context(),
                         limits=DEFAULT_POOL_LIMITS,
                         follow_redirects=False,
@@ -108,7 +108,7 @@ class AsyncRequester:
         *,
         model: type[Any],
         wrap: Callable[[Any], Any] | None = None,
-        timeout: httpx.Timeout,
+        timeout: httpx2.Timeout,
         max_retries: int,
         params: Mapping[str, Any] | None = None,
         json_body: bytes | None = None,
@@ -142,7 +142,7 @@ class AsyncRequester:
             token = await self.tokens.get()
             headers["Authorization"] = token.authorization
             if upload is not None:
-                request = httpx.Request(
+                request = httpx2.Request(
                     method,
                     url,
                     headers=headers,
@@ -151,7 +151,7 @@ class AsyncRequester:
                     extensions={"timeout": timeouts},
                 )
             else:
-                request = httpx.Request(
+                request = httpx2.Request(
                     method,
                     url,
                     params=params,
@@ -213,19 +213,19 @@ class AsyncRequester:
             retries += 1
 
     async def _attempt(
-        self, request: httpx.Request, key: str | None, retries: int
-    ) -> tuple[httpx.Response | None, QBankError | None]:
+        self, request: httpx2.Request, key: str | None, retries: int
+    ) -> tuple[httpx2.Response | None, QBankError | None]:
         http = await self.http_client()
         try:
             return await http.send(request), None
-        except httpx.TimeoutException as exc:
+        except httpx2.TimeoutException as exc:
             return None, QBankTimeoutError(
                 f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
                 request=request,
                 idempotency_key=key,
                 retries_taken=retries,
             )
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             return None, QBankConnectionError(
                 f"{request.method} {request.url.path} failed: {type(exc).__name__}: {exc}",
                 request=request,
@@ -235,7 +235,7 @@ class AsyncRequester:
 
     def _retry_delay(
         self,
-        response: httpx.Response | None,
+        response: httpx2.Response | None,
         failure: QBankError | None,
         retries: int,
         max_retries: int,
@@ -258,7 +258,7 @@ class AsyncRequester:
         timeouts = TOKEN_TIMEOUT.as_dict()
         retries = 0
         while True:
-            request = httpx.Request(
+            request = httpx2.Request(
                 "POST",
                 self._token_url,
                 headers=headers,
@@ -282,7 +282,7 @@ class AsyncRequester:
     def _log_done(
         method: str,
         path: str,
-        response: httpx.Response,
+        response: httpx2.Response,
         key: str | None,
         retries: int,
         started: float,
@@ -303,7 +303,7 @@ class AsyncRequester:
     def _log_failed(
         method: str,
         path: str,
-        response: httpx.Response | None,
+        response: httpx2.Response | None,
         key: str | None,
         retries: int,
         started: float,
@@ -321,7 +321,7 @@ class AsyncRequester:
             )
 
 
-async def _close_with_owner(pool: httpx.AsyncClient, owner: object) -> AsyncGenerator[None, None]:
+async def _close_with_owner(pool: httpx2.AsyncClient, owner: object) -> AsyncGenerator[None, None]:
     """Closes ``pool`` when the event loop that opened it shuts down.
 
     Started in that loop, this async generator is registered with its async-generator hooks:

@@ -10,7 +10,7 @@ from collections.abc import Generator, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-import httpx
+import httpx2
 
 from .._auth import AccessToken, basic_authorization, parse_token_response, token_request_body
 from .._concurrency import Lock, sync_context_identity, sleep
@@ -45,7 +45,7 @@ class Requester:
         self,
         *,
         base_url: str,
-        http_client: httpx.Client | None,
+        http_client: httpx2.Client | None,
         default_headers: Mapping[str, str] | None,
         max_retry_after: float,
     ) -> None:
@@ -53,7 +53,7 @@ class Requester:
         self.max_retry_after = max_retry_after
         self._injected = http_client
         # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
-        self._owned: tuple[object, httpx.Client, Generator[None, None]] | None = None
+        self._owned: tuple[object, httpx2.Client, Generator[None, None]] | None = None
         self._owned_lock = Lock()
         self._closed = False
         self.tokens: Tokens = Tokens()
@@ -71,7 +71,7 @@ class Requester:
 
     # -- the connection pool ---------------------------------------------------------------
 
-    def http_client(self) -> httpx.Client:
+    def http_client(self) -> httpx2.Client:
         if self._injected is not None:
             return self._injected
         if self._closed:
@@ -84,7 +84,7 @@ class Requester:
                 if owned is None or owned[0] != owner:
                     # First use, or a new event loop (or process): the old pool's connections
                     # can't be used here. Its guard closes it in its own loop (below).
-                    pool = httpx.Client(
+                    pool = httpx2.Client(
                         verify=shared_ssl_context(),
                         limits=DEFAULT_POOL_LIMITS,
                         follow_redirects=False,
@@ -110,7 +110,7 @@ class Requester:
         *,
         model: type[Any],
         wrap: Callable[[Any], Any] | None = None,
-        timeout: httpx.Timeout,
+        timeout: httpx2.Timeout,
         max_retries: int,
         params: Mapping[str, Any] | None = None,
         json_body: bytes | None = None,
@@ -144,7 +144,7 @@ class Requester:
             token = self.tokens.get()
             headers["Authorization"] = token.authorization
             if upload is not None:
-                request = httpx.Request(
+                request = httpx2.Request(
                     method,
                     url,
                     headers=headers,
@@ -153,7 +153,7 @@ class Requester:
                     extensions={"timeout": timeouts},
                 )
             else:
-                request = httpx.Request(
+                request = httpx2.Request(
                     method,
                     url,
                     params=params,
@@ -215,19 +215,19 @@ class Requester:
             retries += 1
 
     def _attempt(
-        self, request: httpx.Request, key: str | None, retries: int
-    ) -> tuple[httpx.Response | None, QBankError | None]:
+        self, request: httpx2.Request, key: str | None, retries: int
+    ) -> tuple[httpx2.Response | None, QBankError | None]:
         http = self.http_client()
         try:
             return http.send(request), None
-        except httpx.TimeoutException as exc:
+        except httpx2.TimeoutException as exc:
             return None, QBankTimeoutError(
                 f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
                 request=request,
                 idempotency_key=key,
                 retries_taken=retries,
             )
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             return None, QBankConnectionError(
                 f"{request.method} {request.url.path} failed: {type(exc).__name__}: {exc}",
                 request=request,
@@ -237,7 +237,7 @@ class Requester:
 
     def _retry_delay(
         self,
-        response: httpx.Response | None,
+        response: httpx2.Response | None,
         failure: QBankError | None,
         retries: int,
         max_retries: int,
@@ -260,7 +260,7 @@ class Requester:
         timeouts = TOKEN_TIMEOUT.as_dict()
         retries = 0
         while True:
-            request = httpx.Request(
+            request = httpx2.Request(
                 "POST",
                 self._token_url,
                 headers=headers,
@@ -284,7 +284,7 @@ class Requester:
     def _log_done(
         method: str,
         path: str,
-        response: httpx.Response,
+        response: httpx2.Response,
         key: str | None,
         retries: int,
         started: float,
@@ -305,7 +305,7 @@ class Requester:
     def _log_failed(
         method: str,
         path: str,
-        response: httpx.Response | None,
+        response: httpx2.Response | None,
         key: str | None,
         retries: int,
         started: float,
@@ -323,7 +323,7 @@ class Requester:
             )
 
 
-def _close_with_owner(pool: httpx.Client, owner: object) -> Generator[None, None]:
+def _close_with_owner(pool: httpx2.Client, owner: object) -> Generator[None, None]:
     """Closes ``pool`` when the event loop that opened it shuts down.
 
     Started in that loop, this async generator is registered with its async-generator hooks:

@@ -112,7 +112,7 @@ class Faults:
     ) -> None:
         """Delay ``operation`` by ``seconds`` before it executes, for the next ``times`` calls
         (``None``: until :meth:`clear`). A client whose read timeout is shorter gets
-        ``httpx.ReadTimeout`` while the sandbox still completes the work."""
+        ``httpx2.ReadTimeout`` while the sandbox still completes the work."""
         if seconds < 0:
             raise ValueError("seconds must be >= 0")
         with self._lock:
@@ -120,7 +120,7 @@ class Faults:
 
     def drop_after_commit(self, operation: str = "*", *, times: int = 1) -> None:
         """Execute the next ``times`` calls of ``operation``, then close the connection without
-        answering (in process: ``httpx.RemoteProtocolError``)."""
+        answering (in process: ``httpx2.RemoteProtocolError``)."""
         with self._lock:
             self._rules.append(_Rule("drop", operation, times))
 

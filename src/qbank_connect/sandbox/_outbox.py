@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
+import httpx2
 
 from ._clock import format_datetime
 
@@ -158,7 +158,7 @@ class Outbox:
             thread.join(timeout=15)
 
     def _run(self) -> None:
-        with httpx.Client(timeout=10.0) as client:
+        with httpx2.Client(timeout=10.0) as client:
             while True:
                 with self._cond:
                     while not self._closed and (
@@ -173,7 +173,7 @@ class Outbox:
                     _, _, delivery = heapq.heappop(self._queue)
                 self._attempt(client, delivery)
 
-    def _attempt(self, client: httpx.Client, delivery: WebhookDelivery) -> None:
+    def _attempt(self, client: httpx2.Client, delivery: WebhookDelivery) -> None:
         assert self.url is not None
         headers = delivery.headers if not delivery.attempts else self._headers(delivery.body)
         status: int | None = None
@@ -181,7 +181,7 @@ class Outbox:
         try:
             response = client.post(self.url, content=delivery.body, headers=headers)
             status = response.status_code
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         attempt = WebhookAttempt(
             delivery_id=headers["Webhook-Event-ID"],

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 
 from .._closing import Closing
 from ._app import App, Request, Response
@@ -222,20 +222,22 @@ class Sandbox(Closing):
         return self._app.handle(request)
 
     def transport(self) -> SandboxTransport:
-        """An ``httpx.BaseTransport`` answering in process."""
+        """An ``httpx2.BaseTransport`` answering in process."""
         return SandboxTransport(self._app)
 
     def async_transport(self) -> AsyncSandboxTransport:
-        """An ``httpx.AsyncBaseTransport`` answering in process (asyncio or trio)."""
+        """An ``httpx2.AsyncBaseTransport`` answering in process (asyncio or trio)."""
         return AsyncSandboxTransport(self._app)
 
-    def http_client(self, **kwargs: Any) -> httpx.Client:
-        """``httpx.Client(transport=self.transport(), base_url=self.base_url, **kwargs)``."""
-        return httpx.Client(transport=self.transport(), base_url=self.base_url, **kwargs)
+    def http_client(self, **kwargs: Any) -> httpx2.Client:
+        """``httpx2.Client(transport=self.transport(), base_url=self.base_url, **kwargs)``."""
+        return httpx2.Client(transport=self.transport(), base_url=self.base_url, **kwargs)
 
-    def async_http_client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """``httpx.AsyncClient`` over :meth:`async_transport`, with ``base_url``."""
-        return httpx.AsyncClient(transport=self.async_transport(), base_url=self.base_url, **kwargs)
+    def async_http_client(self, **kwargs: Any) -> httpx2.AsyncClient:
+        """``httpx2.AsyncClient`` over :meth:`async_transport`, with ``base_url``."""
+        return httpx2.AsyncClient(
+            transport=self.async_transport(), base_url=self.base_url, **kwargs
+        )
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
         """Serve over a real socket (``port=0``: any free port); close it or use ``with``."""

@@ -137,7 +137,7 @@ class SandboxServer(Closing):
     Example::
 
         with sandbox.serve(port=0) as server:
-            httpx.get(server.base_url + "/accounts")
+            httpx2.get(server.base_url + "/accounts")
     """
 
     def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:

@@ -1,4 +1,4 @@
-"""In-process httpx transports: the sandbox without a socket."""
+"""In-process httpx2 transports: the sandbox without a socket."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import anyio
 import anyio.to_thread
-import httpx
+import httpx2
 
 from ._app import App, Outcome, Pending, Request, Response
 
@@ -17,7 +17,7 @@ __all__ = ["AsyncSandboxTransport", "SandboxTransport"]
 _THREAD_BODY_SIZE = 1 << 20  # bigger bodies are parsed off the event loop
 
 
-def _to_request(request: httpx.Request, body: bytes) -> Request:
+def _to_request(request: httpx2.Request, body: bytes) -> Request:
     return Request.build(
         request.method,
         request.url.path,
@@ -27,7 +27,7 @@ def _to_request(request: httpx.Request, body: bytes) -> Request:
     )
 
 
-def _read_timeout(request: httpx.Request) -> float | None:
+def _read_timeout(request: httpx2.Request) -> float | None:
     timeout: Any = request.extensions.get("timeout")
     value: Any = cast(dict[str, Any], timeout).get("read") if isinstance(timeout, dict) else None
     return float(value) if isinstance(value, (int, float)) else None
@@ -42,32 +42,32 @@ def _finish_later(app: App, pending: Pending, delay: float) -> None:
     threading.Thread(target=run, name="qbank-sandbox-late-work", daemon=True).start()
 
 
-def _to_httpx(request: httpx.Request, outcome: Outcome, response: Response) -> httpx.Response:
+def _to_httpx(request: httpx2.Request, outcome: Outcome, response: Response) -> httpx2.Response:
     if outcome.drop:
-        raise httpx.RemoteProtocolError(
+        raise httpx2.RemoteProtocolError(
             "Server disconnected without sending a response.", request=request
         )
-    return httpx.Response(
+    return httpx2.Response(
         response.status, headers=response.headers, content=response.body, request=request
     )
 
 
-def _timed_out(request: httpx.Request) -> httpx.ReadTimeout:
-    return httpx.ReadTimeout("timed out (sandbox injected latency)", request=request)
+def _timed_out(request: httpx2.Request) -> httpx2.ReadTimeout:
+    return httpx2.ReadTimeout("timed out (sandbox injected latency)", request=request)
 
 
-class SandboxTransport(httpx.BaseTransport):
-    """A sync httpx transport answering from the sandbox.
+class SandboxTransport(httpx2.BaseTransport):
+    """A sync httpx2 transport answering from the sandbox.
 
     Example::
 
-        client = httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url)
+        client = httpx2.Client(transport=sandbox.transport(), base_url=sandbox.base_url)
     """
 
     def __init__(self, app: App) -> None:
         self._app = app
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         outcome = self._app.begin(_to_request(request, request.read()))
         response = outcome.response
         if outcome.pending is not None:
@@ -83,20 +83,20 @@ class SandboxTransport(httpx.BaseTransport):
         return _to_httpx(request, outcome, response)
 
 
-class AsyncSandboxTransport(httpx.AsyncBaseTransport):
-    """An async httpx transport answering from the sandbox (asyncio and trio, via anyio).
+class AsyncSandboxTransport(httpx2.AsyncBaseTransport):
+    """An async httpx2 transport answering from the sandbox (asyncio and trio, via anyio).
 
     Injected latency is an ``anyio.sleep``: the event loop is never blocked.
 
     Example::
 
-        client = httpx.AsyncClient(transport=sandbox.async_transport(), base_url=sandbox.base_url)
+        client = httpx2.AsyncClient(transport=sandbox.async_transport(), base_url=sandbox.base_url)
     """
 
     def __init__(self, app: App) -> None:
         self._app = app
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         body = await request.aread()
         sandbox_request = _to_request(request, body)
         offload = len(body) > _THREAD_BODY_SIZE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-import httpx
+import httpx2
 
 from ..._response import async_raw_method
 from ..._validation import limit_param, path_id, query, text_param
@@ -21,7 +21,7 @@ class AsyncAccounts(AsyncResource):
         *,
         limit: int | None = None,
         cursor: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncPage[Account]:
         """List the client's accounts, a page at a time (``limit`` 1-100, default 25).
@@ -51,7 +51,7 @@ class AsyncAccounts(AsyncResource):
         self,
         account_id: str,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Account:
         """Get one account.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import httpx2
 
 from ..._config import resolve_timeout, validate_max_retries
 from ..._upload import AchUpload
@@ -31,7 +31,7 @@ class AsyncResource:
         path: str,
         *,
         model: type[Any],
-        timeout: float | httpx.Timeout | None,
+        timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
         wrap: Callable[[Any], Any] | None = None,
         params: Mapping[str, Any] | None = None,
@@ -68,7 +68,7 @@ class AsyncResource:
         *,
         model: type[Any],
         idempotency_key: str | None,
-        timeout: float | httpx.Timeout | None,
+        timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
     ) -> Any:
         """A transactional POST of a JSON body: it carries an Idempotency-Key, reused by retries."""
@@ -89,7 +89,7 @@ class AsyncResource:
         *,
         model: type[Any],
         params: dict[str, Any],
-        timeout: float | httpx.Timeout | None,
+        timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
         raw: bool | None = None,
     ) -> Any:

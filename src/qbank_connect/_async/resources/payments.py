@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, cast
 
-import httpx
+import httpx2
 
 from ..._concurrency import async_sleep
 from ..._response import async_raw_method
@@ -33,7 +33,7 @@ class AsyncPayments(AsyncResource):
         request: AchPaymentRequest | Mapping[str, Any],
         *,
         idempotency_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """Initiate one ACH payment; it is ``P_PENDING`` until the next 15-minute batch.
@@ -70,7 +70,7 @@ class AsyncPayments(AsyncResource):
         source_account_id: str | None = None,
         file_name: str | None = None,
         idempotency_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AchFile:
         """Upload a NACHA file (bulk ACH); each entry becomes a ``P_PENDING`` payment.
@@ -114,7 +114,7 @@ class AsyncPayments(AsyncResource):
         request: WirePaymentRequest | Mapping[str, Any],
         *,
         idempotency_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """Send a wire, in real time. Idempotent like every transactional call.
@@ -143,7 +143,7 @@ class AsyncPayments(AsyncResource):
         self,
         payment_id: str,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """The current status and status history of a payment (ACH, wire or transfer).
@@ -168,7 +168,7 @@ class AsyncPayments(AsyncResource):
         self,
         payment_id: str,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """The same as :meth:`get`, under the name the SDK guide uses.
@@ -186,7 +186,7 @@ class AsyncPayments(AsyncResource):
         status: PaymentStatus | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncPage[Payment]:
         """The client's payments, newest first, optionally by source account and status.

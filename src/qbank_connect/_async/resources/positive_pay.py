@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-import httpx
+import httpx2
 
 from ..._response import async_raw_method
 from ..._validation import coerce_body, limit_param, query, text_param
@@ -22,7 +22,7 @@ class AsyncPositivePay(AsyncResource):
         request: CheckIssueRequest | Mapping[str, Any],
         *,
         idempotency_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> CheckIssue:
         """Register an issued check (or, with ``void=True``, a void) for Positive Pay matching.
@@ -52,7 +52,7 @@ class AsyncPositivePay(AsyncResource):
         account_id: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncPage[CheckException]:
         """Presented checks that matched no issue record and await a pay/return decision.

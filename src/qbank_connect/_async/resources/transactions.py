@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
-import httpx
+import httpx2
 
 from ..._response import async_raw_method
 from ..._validation import date_param, limit_param, query, text_param
@@ -25,7 +25,7 @@ class AsyncTransactions(AsyncResource):
         to_date: date | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncPage[Transaction]:
         """An account's transactions, newest posting first. Dates bound ``posting_date``, inclusive.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-import httpx
+import httpx2
 
 from ..._response import async_raw_method
 from ..._validation import coerce_body
@@ -21,7 +21,7 @@ class AsyncTransfers(AsyncResource):
         request: TransferRequest | Mapping[str, Any],
         *,
         idempotency_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """Move funds between two of the client's accounts, in real time.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import cast
 
-import httpx
+import httpx2
 
 from ..._response import raw_method
 from ..._validation import limit_param, path_id, query, text_param
@@ -23,7 +23,7 @@ class Accounts(Resource):
         *,
         limit: int | None = None,
         cursor: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Page[Account]:
         """List the client's accounts, a page at a time (``limit`` 1-100, default 25).
@@ -53,7 +53,7 @@ class Accounts(Resource):
         self,
         account_id: str,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Account:
         """Get one account.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import cast
 
-import httpx
+import httpx2
 
 from ..._response import raw_method
 from ..._validation import path_id
@@ -21,7 +21,7 @@ class Balances(Resource):
         self,
         account_id: str,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Balance:
         """The current cash position of an account, read in real time from the core system.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import httpx2
 
 from ..._config import resolve_timeout, validate_max_retries
 from ..._upload import AchUpload
@@ -33,7 +33,7 @@ class Resource:
         path: str,
         *,
         model: type[Any],
-        timeout: float | httpx.Timeout | None,
+        timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
         wrap: Callable[[Any], Any] | None = None,
         params: Mapping[str, Any] | None = None,
@@ -70,7 +70,7 @@ class Resource:
         *,
         model: type[Any],
         idempotency_key: str | None,
-        timeout: float | httpx.Timeout | None,
+        timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
     ) -> Any:
         """A transactional POST of a JSON body: it carries an Idempotency-Key, reused by retries."""
@@ -91,7 +91,7 @@ class Resource:
         *,
         model: type[Any],
         params: dict[str, Any],
-        timeout: float | httpx.Timeout | None,
+        timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
         raw: bool | None = None,
     ) -> Any:

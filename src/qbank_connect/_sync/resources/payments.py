@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, cast
 
-import httpx
+import httpx2
 
 from ..._concurrency import sleep
 from ..._response import raw_method
@@ -35,7 +35,7 @@ class Payments(Resource):
         request: AchPaymentRequest | Mapping[str, Any],
         *,
         idempotency_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """Initiate one ACH payment; it is ``P_PENDING`` until the next 15-minute batch.
@@ -72,7 +72,7 @@ class Payments(Resource):
         source_account_id: str | None = None,
         file_name: str | None = None,
         idempotency_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AchFile:
         """Upload a NACHA file (bulk ACH); each entry becomes a ``P_PENDING`` payment.
@@ -116,7 +116,7 @@ class Payments(Resource):
         request: WirePaymentRequest | Mapping[str, Any],
         *,
         idempotency_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """Send a wire, in real time. Idempotent like every transactional call.
@@ -145,7 +145,7 @@ class Payments(Resource):
         self,
         payment_id: str,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """The current status and status history of a payment (ACH, wire or transfer).
@@ -170,7 +170,7 @@ class Payments(Resource):
         self,
         payment_id: str,
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """The same as :meth:`get`, under the name the SDK guide uses.
@@ -188,7 +188,7 @@ class Payments(Resource):
         status: PaymentStatus | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Page[Payment]:
         """The client's payments, newest first, optionally by source account and status.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-import httpx
+import httpx2
 
 from ..._response import raw_method
 from ..._validation import coerce_body, limit_param, query, text_param
@@ -24,7 +24,7 @@ class PositivePay(Resource):
         request: CheckIssueRequest | Mapping[str, Any],
         *,
         idempotency_key: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> CheckIssue:
         """Register an issued check (or, with ``void=True``, a void) for Positive Pay matching.
@@ -54,7 +54,7 @@ class PositivePay(Resource):
         account_id: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Page[CheckException]:
         """Presented checks that matched no issue record and a pay/return decision.

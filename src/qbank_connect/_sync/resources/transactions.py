@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
-import httpx
+import httpx2
 
 from ..._response import raw_method
 from ..._validation import date_param, limit_param, query, text_param
@@ -27,7 +27,7 @@ class Transactions(Resource):
         to_date: date | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Page[Transaction]:
         """An account's transactions, newest posting first. Dates bound ``posting_date``, inclusive.
