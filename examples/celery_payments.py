@@ -22,16 +22,14 @@ Configuration comes from the environment: ``QBANK_CLIENT_ID``, ``QBANK_CLIENT_SE
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from celery import Celery
 
-from qbank_connect import QBankConnect
+from qbank_connect import QBankConnect, idempotency_key_for
 from qbank_connect.errors import (
     QBankConnectionError,
     QBankIdempotencyConflict,
@@ -62,24 +60,6 @@ app.conf.update(
     task_serializer="json",
     result_serializer="json",
 )
-
-
-def idempotency_key_for(*parts: str) -> str:
-    """The same canonical UUID v4 for the same ``parts``, e.g. ``("pay_invoice", "INV-1042")``.
-
-    QBank wants a UUID *v4* (lowercase, 36 characters), so ``uuid.uuid5`` (version 5) is refused.
-    Instead: hash the parts (SHA-256, unambiguously joined), keep 16 bytes, and set the version
-    (4) and variant (RFC 4122) bits, as ``uuid.UUID(bytes=..., version=4)`` does. 122 bits of
-    the hash remain, so distinct invoices never share a key in practice. Put the operation name
-    in ``parts``, so paying and refunding the same invoice get different keys.
-
-    >>> idempotency_key_for("pay_invoice", "INV-1042") == idempotency_key_for("pay_invoice", "INV-1042")
-    True
-    >>> uuid.UUID(idempotency_key_for("pay_invoice", "INV-1042")).version
-    4
-    """
-    digest = hashlib.sha256("\x1f".join(("qbank-connect/v1", *parts)).encode("utf-8")).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 _client: QBankConnect | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,13 @@ def test_open_enums_keep_unknown_values_and_known_ones_are_members() -> None:
     assert change.status == "P_REVERSED"
     known = models.StatusChange.model_validate({"status": "P_FAILED", "at": "2026-11-21T00:00:00Z"})
     assert known.status is models.PaymentStatus.P_FAILED
+
+
+def test_idempotency_key_for_is_stable_and_a_canonical_uuid4() -> None:
+    from qbank_connect import idempotency_key_for
+
+    # The value the Celery example produced before the function moved into the library.
+    assert idempotency_key_for("pay_invoice", "INV-1042") == "efd6557f-f05b-470c-8d87-c330ec29082f"
+    assert idempotency_key_for("a", "bc") != idempotency_key_for("ab", "c")
+    key = idempotency_key_for("createAchPayment", "invoice:INV-1042")
+    assert uuid.UUID(key).version == 4 and str(uuid.UUID(key)) == key

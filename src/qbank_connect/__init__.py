@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import errors, models
+from ._idempotency import idempotency_key_for
 from ._version import __version__
 from .errors import (
     QBankAPIError,
@@ -72,6 +73,7 @@ __all__ = [
     "QBankWebhookVerificationError",
     "__version__",
     "errors",
+    "idempotency_key_for",
     "models",
     "sandbox",
     "webhooks",
