@@ -322,15 +322,14 @@ class AsyncRequester:
 
 
 async def _close_with_owner(pool: httpx2.AsyncClient, owner: object) -> AsyncGenerator[None, None]:
-    """Closes ``pool`` when the event loop that opened it shuts down.
+    """Closes ``pool`` when its owner, the context that opened it, is done with it.
 
-    Started in that loop, this async generator is registered with its async-generator hooks:
-    ``asyncio.run()`` and ``trio.run()`` finalize it as they end, while the loop still runs, the
-    only moment its connections can be closed properly (once the loop is closed, closing them
-    raises and dropping them leaks sockets and ``ResourceWarning``s). A pool dropped while its
-    loop runs elsewhere is closed there by the loop's finalizer hook. (The blocking client's
-    twin closes the pool when dropped in the process that opened it; a forked child leaves its
-    parent's pool untouched: another thread may have held the pool's locks at the fork.)"""
+    The owner is the event loop: started in it, this async generator is registered with the
+    loop's async-generator hooks, so ``asyncio.run()`` and ``trio.run()`` finalize it as they
+    end, while the loop still runs, the only moment its connections can be closed properly (once
+    the loop is closed, closing them raises and dropping them leaks sockets and
+    ``ResourceWarning``s). A pool dropped while its loop runs elsewhere is closed there by the
+    loop's finalizer hook."""
     try:
         yield
     finally:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Generator, Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from datetime import timedelta
 from typing import Any
 
 import httpx2
 
 from .._auth import AccessToken, basic_authorization, parse_token_response, token_request_body
-from .._concurrency import Lock, sync_context_identity, sleep
+from .._concurrency import Lock, sleep, sync_context_identity
 from .._config import (
     DEFAULT_POOL_LIMITS,
     TOKEN_MAX_RETRIES,
@@ -324,15 +324,11 @@ class Requester:
 
 
 def _close_with_owner(pool: httpx2.Client, owner: object) -> Generator[None, None]:
-    """Closes ``pool`` when the event loop that opened it shuts down.
+    """Closes ``pool`` when its owner, the context that opened it, is done with it.
 
-    Started in that loop, this async generator is registered with its async-generator hooks:
-    ``asyncio.run()`` and ``trio.run()`` finalize it as they end, while the loop still runs, the
-    only moment its connections can be closed properly (once the loop is closed, closing them
-    raises and dropping them leaks sockets and ``ResourceWarning``s). A pool dropped while its
-    loop runs elsewhere is closed there by the loop's finalizer hook. (The blocking client's
-    twin closes the pool when dropped in the process that opened it; a forked child leaves its
-    parent's pool untouched: another thread may have held the pool's locks at the fork.)"""
+    The owner is the process: the generator runs its ``finally`` when the requester drops
+    it, which closes the pool only in that process (a forked child leaves its parent's
+    pool untouched: another thread may have held the pool's locks at the fork)."""
     try:
         yield
     finally:
