@@ -112,8 +112,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "prose",
         re.compile(r"The owner is the event loop: .*?finalizer\s+hook\.", re.DOTALL),
-        "The owner is the process: the generator runs its ``finally`` when the requester drops\n"
-        "    it, which closes the pool only in that process (a forked child leaves its parent's\n"
+        "The owner is the process: the generator's ``finally`` runs when the requester closes or\n"
+        "    drops it, and closes the pool only in that process (a forked child leaves its parent's\n"
         "    pool untouched: another thread may have held the pool's locks at the fork).",
     ),
     # -- lines of code ----------------------------------------------------------------------

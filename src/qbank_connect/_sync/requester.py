@@ -326,8 +326,8 @@ class Requester:
 def _close_with_owner(pool: httpx2.Client, owner: object) -> Generator[None, None]:
     """Closes ``pool`` when its owner, the context that opened it, is done with it.
 
-    The owner is the process: the generator runs its ``finally`` when the requester drops
-    it, which closes the pool only in that process (a forked child leaves its parent's
+    The owner is the process: the generator's ``finally`` runs when the requester closes or
+    drops it, and closes the pool only in that process (a forked child leaves its parent's
     pool untouched: another thread may have held the pool's locks at the fork)."""
     try:
         yield
