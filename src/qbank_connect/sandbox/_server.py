@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from .._closing import Closing
-from ._app import App, Request
+from ._app import App, run_blocking
+from ._http import Request
 
 __all__ = ["SandboxServer"]
 
@@ -102,33 +102,32 @@ class _Handler(BaseHTTPRequestHandler):
         )
         app = cast(_HTTPServer, self.server).app
         try:
-            outcome = app.begin(request)
-            response = outcome.response
-            if outcome.pending is not None:
-                if outcome.latency:
-                    time.sleep(outcome.latency)
-                response = app.finish(outcome.pending)
+            reply = run_blocking(app.exchange(request))
         except Exception:  # a sandbox bug: show it, answer like a real server would
             traceback.print_exc()
             self.send_error(500, "Internal sandbox error")
             self.close_connection = True
             return
-        if outcome.drop:
+        response = reply.response
+        if response is None:
             # Commit then drop: the work is done, the client gets no answer at all.
             self.close_connection = True
             return
-        assert response is not None
         try:
             self.send_response(response.status)
             for name, value in response.headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
             self.wfile.write(response.body)
         except OSError:
             self.close_connection = True
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the app (HEAD, OPTIONS, TRACE, ...), which answers 405 where
+        # the operation table has none, instead of the standard library's HTML 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
 
 class SandboxServer(Closing):
