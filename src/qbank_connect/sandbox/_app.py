@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ._auth import SandboxClient, TokenStore
-from ._bank import Bank
+from ._bank import Bank, Origin
 from ._call import Call, Pending
 from ._clock import Clock
 from ._faults import FaultDecision, Faults
@@ -31,14 +31,13 @@ from ._http import (
 )
 from ._idempotency import KEY_PATTERN, IdempotencyStore, StoredResponse
 from ._operations import Operation, route
-from ._records import Audit
 
 __all__ = ["App", "Exchange", "Reply", "run_blocking", "step"]
 
 T = TypeVar("T")
 
-Execute = Callable[[str, Audit], "tuple[int, Any]"]
-"""A transactional execution: (the transaction id claimed with the key, audit) -> answer."""
+Execute = Callable[[Origin], "tuple[int, Any]"]
+"""A transactional execution: creates the records of its ``Origin``, returns (status, body)."""
 
 
 @dataclass(frozen=True)
@@ -255,7 +254,9 @@ class App:
         def run() -> Response:
             try:
                 with self.lock:
-                    status, payload = execute(entry.transaction_id, call.audit(self.clock.now()))
+                    audit = call.audit(self.clock.now())
+                    origin = Origin(entry.transaction_id, call.client_id, entry.key, audit)
+                    status, payload = execute(origin)
                     response = call.respond(status, payload)
                     self.idempotency.complete(entry, StoredResponse(status, JSON, response.body))
                 return response

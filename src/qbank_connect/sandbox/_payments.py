@@ -7,15 +7,14 @@ before the idempotency key is claimed), then hands the execution to ``App.transa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ._bank import InsufficientFunds
+from ._bank import InsufficientFunds, Origin
 from ._call import Call, Pending
 from ._idempotency import json_fingerprint, multipart_fingerprint
 from ._multipart import MultipartError, boundary_of, parse_multipart
 from ._nacha import NachaEntry, NachaError, parse_ach_file
-from ._records import Account, AchFile, Audit, Payment, money
+from ._records import Account, AchFile, Payment, money
 from ._seed import ACCOUNT_OPERATING
 from ._validation import (
     Detail,
@@ -29,10 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ach", "ach_file", "transfer", "wire"]
 
-Create = Callable[
-    [str, str, str, Mapping[str, Any], Audit, datetime], "Payment | InsufficientFunds"
-]
-"""A ``Bank.create_*`` method: (payment id, client id, key, body, audit, now)."""
+Create = Callable[[Origin, Mapping[str, Any]], "Payment | InsufficientFunds"]
+"""A ``Bank.create_*`` method for one payment."""
 
 
 def _answer(
@@ -66,11 +63,8 @@ def _payment(
     if check is not None:
         check(call, body, accounts)
 
-    def execute(payment_id: str, audit: Audit) -> tuple[int, Any]:
-        result = create(
-            payment_id, call.client_id, call.idempotency_key, body, audit, audit.timestamp
-        )
-        return _answer(call, result, status)
+    def execute(origin: Origin) -> tuple[int, Any]:
+        return _answer(call, create(origin, body), status)
 
     return app.transactional(call, json_fingerprint(body), execute)
 
@@ -132,17 +126,8 @@ def ach_file(app: App, call: Call) -> Pending:
     with app.lock:
         call.account(app.bank.accounts, source_id, "source_account_id")
 
-    def execute(file_id: str, audit: Audit) -> tuple[int, Any]:
-        result = app.bank.create_ach_file(
-            file_id,
-            call.client_id,
-            call.idempotency_key,
-            source_id,
-            file_part.filename,
-            entries,
-            audit,
-            audit.timestamp,
-        )
+    def execute(origin: Origin) -> tuple[int, Any]:
+        result = app.bank.create_ach_file(origin, source_id, file_part.filename, entries)
         return _answer(call, result, 202)
 
     return app.transactional(call, multipart_fingerprint(file_part.data, fields), execute)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._bank import Origin
 from ._call import Call, Pending
 from ._idempotency import json_fingerprint
 from ._reads import listing, page_size
-from ._records import Audit, CheckException
+from ._records import CheckException
 from ._validation import validate_check_issue
 
 if TYPE_CHECKING:
@@ -22,9 +23,8 @@ def create_check_issue(app: App, call: Call) -> Pending:
     with app.lock:
         call.account(app.bank.accounts, body["account_id"], "account_id")
 
-    def execute(issue_id: str, audit: Audit) -> tuple[int, Any]:
-        issue = app.bank.create_check_issue(issue_id, call.client_id, body, audit)
-        return 202, issue.json()
+    def execute(origin: Origin) -> tuple[int, Any]:
+        return 202, app.bank.create_check_issue(origin, body).json()
 
     return app.transactional(call, json_fingerprint(body), execute)
 
