@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ._auth import SandboxClient, TokenStore
-from ._bank import Bank, Origin
+from ._bank import Bank
 from ._call import Call, Pending
 from ._clock import Clock
 from ._faults import FaultDecision, Faults
@@ -31,6 +31,7 @@ from ._http import (
 )
 from ._idempotency import KEY_PATTERN, IdempotencyStore, StoredResponse
 from ._operations import Operation, route
+from ._records import Origin
 
 __all__ = ["App", "Exchange", "Reply", "run_blocking", "step"]
 

@@ -9,7 +9,7 @@ import itertools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,43 +17,23 @@ from ._nacha import NachaEntry
 from ._records import (
     Account,
     AchFile,
-    Audit,
     CheckException,
     CheckIssue,
+    Origin,
     Payment,
     Transaction,
+    counterparty,
+)
+from ._rules import (
+    ACH_RETURN_ACCOUNT_NUMBERS,
+    WIRE_FAIL_ACCOUNT_NUMBER,
+    WIRE_SLOW_ACCOUNT_NUMBER,
+    WIRE_SLOW_SECONDS,
+    next_ach_batch,
 )
 from ._seed import build_seed, seeded_uuid
 
-__all__ = [
-    "ACH_BATCH_MINUTES",
-    "ACH_RETURN_ACCOUNT_NUMBERS",
-    "Bank",
-    "InsufficientFunds",
-    "Origin",
-    "WIRE_FAIL_ACCOUNT_NUMBER",
-    "WIRE_SLOW_ACCOUNT_NUMBER",
-    "WIRE_SLOW_SECONDS",
-    "next_ach_batch",
-]
-
-ACH_BATCH_MINUTES = 15
-
-ACH_RETURN_ACCOUNT_NUMBERS: Mapping[str, tuple[str, str]] = {
-    "000000000": ("R01", "Insufficient Funds"),
-    "000000002": ("R02", "Account Closed"),
-    "000000003": ("R03", "No Account/Unable to Locate Account"),
-}
-"""Recipient account numbers whose ACH payment is returned (``P_FAILED``) at settlement."""
-
-WIRE_FAIL_ACCOUNT_NUMBER = "999999999"
-"""A wire to this beneficiary account number fails at once (``P_FAILED``, code ``AC04``)."""
-
-WIRE_SLOW_ACCOUNT_NUMBER = "888888888"
-"""A wire to this beneficiary account number answers ``P_PROCESSING`` and completes
-``WIRE_SLOW_SECONDS`` later on the sandbox clock."""
-
-WIRE_SLOW_SECONDS = 60
+__all__ = ["Bank", "InsufficientFunds"]
 
 
 @dataclass(frozen=True)
@@ -65,49 +45,8 @@ class InsufficientFunds:
     requested: Decimal
 
 
-def next_ach_batch(after: datetime, effective: date | None) -> datetime:
-    """The first 15-minute batch strictly after ``after``, not before ``effective`` (UTC)."""
-    base = after.replace(second=0, microsecond=0)
-    boundary = base.replace(minute=0) + timedelta(
-        minutes=(base.minute // ACH_BATCH_MINUTES + 1) * ACH_BATCH_MINUTES
-    )
-    if effective is not None:
-        start_of_day = datetime.combine(effective, time(0, 0), tzinfo=timezone.utc)
-        boundary = max(boundary, start_of_day)
-    return boundary
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Who creates a record and under which id: the transaction id claimed with the
-    idempotency key, the client, the key and the request's audit fields (``timestamp`` is now)."""
-
-    id: str
-    client_id: str
-    idempotency_key: str | None
-    audit: Audit
-
-
 def _amount(text: str) -> Decimal:
     return Decimal(text).quantize(Decimal("0.01"))
-
-
-def _counterparty(
-    name: str,
-    account_number: str,
-    *,
-    account_id: str | None = None,
-    routing_number: str | None = None,
-    bic: str | None = None,
-) -> dict[str, str | None]:
-    digits = "".join(c for c in account_number if c.isdigit())
-    return {
-        "name": name,
-        "account_id": account_id,
-        "account_number_last4": digits[-4:] if len(digits) >= 4 else None,
-        "routing_number": routing_number,
-        "bic": bic,
-    }
 
 
 class Bank:
@@ -226,7 +165,7 @@ class Bank:
             "ach",
             source,
             amount,
-            _counterparty(name, account_number, routing_number=routing),
+            counterparty(name, account_number, routing_number=routing),
             status="P_PENDING",
             reason="Accepted; waiting for the next ACH batch",
             direction=direction,
@@ -332,7 +271,7 @@ class Bank:
             "wire",
             source,
             amount,
-            _counterparty(
+            counterparty(
                 beneficiary["name"],
                 account_number,
                 routing_number=beneficiary.get("routing_number"),
@@ -382,7 +321,7 @@ class Bank:
             "transfer",
             source,
             amount,
-            _counterparty(
+            counterparty(
                 destination.name,
                 destination.number,
                 account_id=destination.id,

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._bank import InsufficientFunds, Origin
+from ._bank import InsufficientFunds
 from ._call import Call, Pending
 from ._idempotency import json_fingerprint, multipart_fingerprint
 from ._multipart import MultipartError, boundary_of, parse_multipart
 from ._nacha import NachaEntry, NachaError, parse_ach_file
-from ._records import Account, AchFile, Payment, money
+from ._records import Account, AchFile, Origin, Payment, money
 from ._seed import ACCOUNT_OPERATING
 from ._validation import (
     Detail,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._bank import Origin
 from ._call import Call, Pending
 from ._idempotency import json_fingerprint
 from ._reads import listing, page_size
-from ._records import CheckException
+from ._records import CheckException, Origin
 from ._validation import validate_check_issue
 
 if TYPE_CHECKING:
