@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import uuid
 
 import httpx2
@@ -166,3 +168,21 @@ def test_client_secret_post_with_empty_secret_is_invalid_client(raw_http: httpx2
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+def test_bad_body_framing_is_a_json_400_with_request_id(sandbox: Sandbox) -> None:
+    with sandbox.serve() as server, socket.create_connection(("127.0.0.1", server.port)) as conn:
+        conn.sendall(b"POST /v1/token HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n")
+        raw = b""
+        while chunk := conn.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert lines[0].split()[1] == "400"
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    assert headers["content-type"] == "application/json"
+    assert headers["connection"] == "close"
+    assert int(headers["content-length"]) == len(body)
+    payload = json.loads(body)
+    assert payload["error_code"] == "ERR_VAL_001"
+    assert payload["request_id"] == headers["request-id"]

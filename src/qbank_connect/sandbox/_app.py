@@ -28,6 +28,7 @@ from ._http import (
     Request,
     Response,
     error_response,
+    framed,
 )
 from ._idempotency import KEY_PATTERN, IdempotencyStore, StoredResponse
 from ._operations import Operation, route
@@ -120,7 +121,7 @@ class App:
             answer = yield from self._execute(answer, latency)
         if decision.drop:
             return Reply(None)
-        return Reply(_framed(request, answer))
+        return Reply(framed(request.method, answer))
 
     def _execute(self, pending: Pending, latency: float) -> Generator[float, None, Response]:
         if latency:
@@ -277,10 +278,3 @@ def _fault_response(request_id: str, decision: FaultDecision) -> Response:
     if decision.status in (429, 503) and decision.retry_after is not None:
         headers.append(("Retry-After", str(decision.retry_after)))
     return error_response(request_id, decision.status, code, message, headers=headers)
-
-
-def _framed(request: Request, response: Response) -> Response:
-    """The response as sent: with ``Content-Length``; for ``HEAD``, the GET's headers and
-    no body (RFC 9110 section 9.3.2)."""
-    headers = [*response.headers, ("Content-Length", str(len(response.body)))]
-    return Response(response.status, headers, b"" if request.method == "HEAD" else response.body)

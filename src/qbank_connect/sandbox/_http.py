@@ -17,6 +17,7 @@ __all__ = [
     "Request",
     "Response",
     "error_response",
+    "framed",
     "json_response",
 ]
 
@@ -143,3 +144,10 @@ def error_response(
     if details:
         body["details"] = details
     return json_response(request_id, status, body, headers=headers)
+
+
+def framed(method: str, response: Response) -> Response:
+    """The response as sent: with ``Content-Length``; for ``HEAD``, the GET's headers and
+    no body (RFC 9110 section 9.3.2)."""
+    headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+    return Response(response.status, headers, b"" if method == "HEAD" else response.body)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import socket
 import threading
 import traceback
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from .._closing import Closing
 from ._app import App, run_blocking
-from ._http import Request
+from ._http import SYSTEM_ERRORS, Request, Response, error_response, framed
 
 __all__ = ["SandboxServer"]
 
@@ -93,8 +94,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         body = self._read_body()
         if body is None:
-            self.send_error(400, "Bad request body framing")
-            self.close_connection = True
+            issue = {"field": "body", "issue": "has invalid Content-Length or chunked framing"}
+            refusal = error_response(
+                str(uuid.uuid4()), 400, "ERR_VAL_001", "The request is invalid.", details=[issue]
+            )
+            self._send(framed(self.command, refusal), close=True)
             return
         split = urlsplit(self.path)
         request = Request.build(
@@ -105,18 +109,23 @@ class _Handler(BaseHTTPRequestHandler):
             reply = run_blocking(app.exchange(request))
         except Exception:  # a sandbox bug: show it, answer like a real server would
             traceback.print_exc()
-            self.send_error(500, "Internal sandbox error")
-            self.close_connection = True
+            code, message = SYSTEM_ERRORS[500]
+            failure = error_response(str(uuid.uuid4()), 500, code, message)
+            self._send(framed(self.command, failure), close=True)
             return
-        response = reply.response
-        if response is None:
+        if reply.response is None:
             # Commit then drop: the work is done, the client gets no answer at all.
             self.close_connection = True
             return
+        self._send(reply.response)
+
+    def _send(self, response: Response, *, close: bool = False) -> None:
         try:
             self.send_response(response.status)
             for name, value in response.headers:
                 self.send_header(name, value)
+            if close:
+                self.send_header("Connection", "close")  # also sets close_connection
             self.end_headers()
             self.wfile.write(response.body)
         except OSError:
