@@ -13,13 +13,11 @@ import pytest
 from qbank_connect.sandbox import (
     ACCOUNT_OPERATING,
     ALL_SCOPES,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
     Request,
     Sandbox,
 )
 
-from ._helpers import basic_auth
+from ._helpers import basic_auth, form_credentials
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -112,15 +110,7 @@ def test_basic_with_empty_form_credentials_is_accepted(raw_http: httpx2.Client) 
 
 
 def test_empty_scope_counts_as_omitted(raw_http: httpx2.Client) -> None:
-    response = raw_http.post(
-        "/token",
-        data={
-            "grant_type": "client_credentials",
-            "scope": "",
-            "client_id": DEMO_CLIENT_ID,
-            "client_secret": DEMO_CLIENT_SECRET,
-        },
-    )
+    response = raw_http.post("/token", data=form_credentials(scope=""))
     assert response.status_code == 200, response.text
     assert response.json()["scope"].split() == list(ALL_SCOPES)
 
@@ -147,25 +137,14 @@ def test_repeated_known_field_is_still_refused(raw_http: httpx2.Client) -> None:
 
 
 def test_both_client_authentication_methods_are_refused(raw_http: httpx2.Client) -> None:
-    response = raw_http.post(
-        "/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": DEMO_CLIENT_ID,
-            "client_secret": DEMO_CLIENT_SECRET,
-        },
-        auth=basic_auth(),
-    )
+    response = raw_http.post("/token", data=form_credentials(), auth=basic_auth())
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
     assert "one client authentication method" in response.json()["error_description"]
 
 
 def test_client_secret_post_with_empty_secret_is_invalid_client(raw_http: httpx2.Client) -> None:
-    response = raw_http.post(
-        "/token",
-        data={"grant_type": "client_credentials", "client_id": DEMO_CLIENT_ID, "client_secret": ""},
-    )
+    response = raw_http.post("/token", data=form_credentials(client_secret=""))
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 
 from qbank_connect.sandbox import OPERATION_SCOPES, TRANSACTIONAL_OPERATIONS
 from qbank_connect.sandbox._operations import OPERATIONS, Operation, route
 
-SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml").read_text())
-
-
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = SPEC
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+from ._helpers import SPEC, resolve
 
 
 def _spec_rows() -> dict[str, tuple[str, str, str | None, bool]]:
@@ -32,7 +19,7 @@ def _spec_rows() -> dict[str, tuple[str, str, str | None, bool]]:
             scopes = [scope for requirement in security for scope in requirement.get("oauth2", [])]
             assert len(scopes) <= 1, operation["operationId"]
             idempotent = any(
-                (p := _resolve(param))["name"] == "Idempotency-Key"
+                (p := resolve(param))["name"] == "Idempotency-Key"
                 and p["in"] == "header"
                 and p.get("required")
                 for param in operation.get("parameters", [])

@@ -146,7 +146,7 @@ class App:
         call = Call(request, request_id, operation.operation_id, found.params)
         decision = self.faults.decide(operation.operation_id)
         self.tick()
-        if operation.scope is None:
+        if operation.operation_id == "createToken":
             with self.lock:
                 self.token_requests += 1
         if decision.status is not None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._call import Call, Pending
 from ._idempotency import json_fingerprint
-from ._reads import listing, page_size
+from ._reads import Listing, page_size
 from ._records import CheckException, Origin
 from ._validation import validate_check_issue
 
@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from ._app import App
 
 __all__ = ["create_check_issue", "list_check_exceptions"]
+
+CHECK_EXCEPTIONS = Listing[CheckException](
+    lambda e: [e.seq], lambda e, audit: e.json(), descending=False
+)
 
 
 def create_check_issue(app: App, call: Call) -> Pending:
@@ -40,13 +44,5 @@ def list_check_exceptions(app: App, call: Call) -> Pending:
             if e.status == "PENDING_DECISION" and (account_id is None or e.account_id == account_id)
         ]
 
-    return listing(
-        app,
-        call,
-        limit,
-        {"account_id": account_id} if account_id is not None else {},
-        select,
-        lambda e: [e.seq],
-        lambda e, audit: e.json(),
-        descending=False,
-    )
+    filters = {"account_id": account_id} if account_id is not None else {}
+    return CHECK_EXCEPTIONS.page(app, call, limit, filters, select)

@@ -7,14 +7,15 @@ Each handler validates its query first (a 400 answers at once) and returns the r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._call import Call, Pending
 from ._clock import parse_date
 from ._http import Detail, Response
 from ._pagination import CursorError, paginate
-from ._records import Audit, Payment, Transaction
+from ._records import Account, Audit, Payment, Transaction
 from ._validation import validate_limit
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ __all__ = [
     "list_accounts",
     "list_payments",
     "list_transactions",
-    "listing",
+    "Listing",
     "page_size",
 ]
 
@@ -42,50 +43,53 @@ def page_size(call: Call) -> int:
     return limit
 
 
-def listing(
-    app: App,
-    call: Call,
-    limit: int,
-    filters: dict[str, str],
-    select: Callable[[], Sequence[T]],
-    key: Callable[[T], list[Any]],
-    render: Callable[[T, Audit], dict[str, Any]],
-    *,
-    descending: bool,
-) -> Pending:
-    """A list operation: one page of ``select()`` after the request's ``cursor``, keyed by
-    ``key``, as ``{"data": [...], "next_cursor": ...}``."""
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """How a list operation pages its items: the keyset ``key``, the order and the JSON form."""
 
-    def body() -> Response:
-        try:
-            items, next_cursor = paginate(
-                select(),
-                key,
-                limit=limit,
-                cursor=call.param("cursor"),
-                filters=filters,
-                descending=descending,
-            )
-        except CursorError as exc:
-            raise call.invalid([{"field": "cursor", "issue": str(exc)}])
-        audit = call.audit(app.clock.now())
-        data = [render(item, audit) for item in items]
-        return call.respond(200, {"data": data, "next_cursor": next_cursor})
+    key: Callable[[T], list[Any]]
+    render: Callable[[T, Audit], dict[str, Any]]
+    descending: bool
 
-    return app.read(call, body)
+    def page(
+        self,
+        app: App,
+        call: Call,
+        limit: int,
+        filters: dict[str, str],
+        select: Callable[[], Sequence[T]],
+    ) -> Pending:
+        """One page of ``select()`` after the request's ``cursor``, as
+        ``{"data": [...], "next_cursor": ...}``."""
+
+        def body() -> Response:
+            try:
+                items, next_cursor = paginate(
+                    select(),
+                    self.key,
+                    limit=limit,
+                    cursor=call.param("cursor"),
+                    filters=filters,
+                    descending=self.descending,
+                )
+            except CursorError as exc:
+                raise call.invalid([{"field": "cursor", "issue": str(exc)}])
+            audit = call.audit(app.clock.now())
+            data = [self.render(item, audit) for item in items]
+            return call.respond(200, {"data": data, "next_cursor": next_cursor})
+
+        return app.read(call, body)
+
+
+ACCOUNTS = Listing[Account](lambda a: [a.id], lambda a, audit: a.json(audit), descending=False)
+TRANSACTIONS = Listing[Transaction](
+    lambda t: t.sort_key(), lambda t, audit: t.json(), descending=True
+)
+PAYMENTS = Listing[Payment](lambda p: [p.seq], lambda p, audit: p.json(), descending=True)
 
 
 def list_accounts(app: App, call: Call) -> Pending:
-    return listing(
-        app,
-        call,
-        page_size(call),
-        {},
-        lambda: list(app.bank.accounts.values()),
-        lambda a: [a.id],
-        lambda a, audit: a.json(audit),
-        descending=False,
-    )
+    return ACCOUNTS.page(app, call, page_size(call), {}, lambda: list(app.bank.accounts.values()))
 
 
 def get_account(app: App, call: Call) -> Pending:
@@ -138,16 +142,7 @@ def list_transactions(app: App, call: Call) -> Pending:
             and (high is None or t.posting_date.date() <= high)
         ]
 
-    return listing(
-        app,
-        call,
-        limit,
-        filters,
-        select,
-        lambda t: t.sort_key(),
-        lambda t, audit: t.json(),
-        descending=True,
-    )
+    return TRANSACTIONS.page(app, call, limit, filters, select)
 
 
 def list_payments(app: App, call: Call) -> Pending:
@@ -165,16 +160,7 @@ def list_payments(app: App, call: Call) -> Pending:
             and ("status" not in filters or p.status == filters["status"])
         ]
 
-    return listing(
-        app,
-        call,
-        limit,
-        filters,
-        select,
-        lambda p: [p.seq],
-        lambda p, audit: p.json(),
-        descending=True,
-    )
+    return PAYMENTS.page(app, call, limit, filters, select)
 
 
 def get_payment(app: App, call: Call) -> Pending:
