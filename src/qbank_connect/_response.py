@@ -61,7 +61,12 @@ def error_from_response(
     if status == 409 and (
         "transaction_id" in fields or "problem+json" in response.headers.get("content-type", "")
     ):
-        cls = errors.QBankIdempotencyConflict
+        if _text(fields.get("transaction_id")):
+            cls = errors.QBankIdempotencyConflict
+        else:  # off-contract: nothing to follow, but the key still makes a later retry safe
+            message += (
+                " (idempotency conflict without a transaction_id; retry later with the same key)"
+            )
     if cls is None:
         cls = errors.QBankInternalServerError if status >= 500 else errors.QBankAPIError
     return cls(

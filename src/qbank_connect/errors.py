@@ -150,9 +150,12 @@ class QBankIdempotencyConflict(QBankConflictError):
     """
 
     @property
-    def transaction_id(self) -> str | None:
-        """The id of the payment (or file, or check issue) being processed: poll it."""
-        return self._problem("transaction_id")
+    def transaction_id(self) -> str:
+        """The id of the payment (or file, or check issue) being processed: poll it.
+
+        The contract requires it, and the SDK raises this class only for a 409 that has it (one
+        without it is a :class:`QBankConflictError` saying so)."""
+        return self._problem("transaction_id") or ""
 
     @property
     def detail(self) -> str:
