@@ -35,6 +35,7 @@ __all__ = ["Checker", "Enough", "check_first_record"]
 _HASH_MODULUS = 10**10
 _PADDING = "9" * RECORD_LENGTH
 _FIELDS = {kind: {f.name: f for f in layout} for kind, layout in LAYOUTS.items()}
+_SPANS = {kind: {f.name: (f.first - 1, f.last) for f in layout} for kind, layout in LAYOUTS.items()}
 _CALENDAR = {
     kind: tuple(f for f in layout if f.kind in ("date", "time", "julian"))
     for kind, layout in LAYOUTS.items()
@@ -44,6 +45,10 @@ _CALENDAR = {
 
 class Enough(Exception):
     """Raised by :meth:`Checker.add` once ``max_problems`` have been found."""
+
+
+_no_strings: list[str] = []
+_no_entries: list[Entry] = []
 
 
 def _cents(cents: int) -> Decimal:
@@ -64,20 +69,21 @@ def _show(value: str) -> str:
 class _Record:
     """One record's text and which of its fields are unreadable (already reported)."""
 
-    __slots__ = ("bad", "fields", "line", "text")
+    __slots__ = ("bad", "fields", "line", "spans", "text")
 
-    def __init__(self, line: int, text: str, fields: dict[str, Field], bad: set[str]) -> None:
+    def __init__(self, line: int, text: str, kind: str, bad: set[str]) -> None:
         self.line = line
         self.text = text
-        self.fields = fields
+        self.fields = _FIELDS[kind]
+        self.spans = _SPANS[kind]
         self.bad = bad
 
     def get(self, name: str) -> str | None:
         """The field's text, or ``None`` when it is unreadable."""
-        if name in self.bad:
+        if self.bad and name in self.bad:
             return None
-        item = self.fields[name]
-        return self.text[item.first - 1 : item.last]
+        start, end = self.spans[name]
+        return self.text[start:end]
 
 
 @dataclass
@@ -88,7 +94,7 @@ class _Entry:
     indicator: str | None
     trace: str | None
     entry: dict[str, object] | None  # Entry's arguments, None when the record had problems
-    addenda: list[str] = field(default_factory=list[str])
+    addenda: list[str] = field(default_factory=lambda: _no_strings[:])
 
 
 @dataclass
@@ -100,7 +106,7 @@ class _Batch:
     number: str | None
     sec: str | None
     header: dict[str, object] | None
-    entries: list[Entry] = field(default_factory=list[Entry])
+    entries: list[Entry] = field(default_factory=lambda: _no_entries[:])
     count: int = 0
     hash: int = 0
     debit: int = 0
@@ -141,6 +147,14 @@ class Checker:
         self._control: _Record | None = None
         self._padding = 0
         self.result: NachaFile | None = None
+        self._handlers: dict[str, Callable[[_Record], None]] = {
+            "1": self._type1,
+            "5": self._type5,
+            "6": self._type6,
+            "7": self._type7,
+            "8": self._type8,
+            "9": self._type9,
+        }
 
     def add(self, line: int, name: str, columns: tuple[int, int] | None, message: str) -> None:
         self.failed = True
@@ -210,14 +224,14 @@ class Checker:
                 f"the first record must be a '1' file header, not a {RECORD_NAMES[kind]} ({kind})",
             )
             self._state = "file"
-        record = _Record(line, text, layout, set() if whole else set(layout))
+        record = _Record(line, text, kind, set() if whole else set(layout))
         if whole and not FAST[kind].fullmatch(text):
             self._check_fields(record, LAYOUTS[kind])
         elif (
             whole and kind in _CALENDAR
         ):  # the pattern takes any digits: check the dates themselves
             self._check_fields(record, _CALENDAR[kind])
-        getattr(self, f"_type{kind}")(record)
+        self._handlers[kind](record)
 
     def _check_fields(self, record: _Record, layout: tuple[Field, ...]) -> None:
         for item in layout:
