@@ -106,3 +106,20 @@ def celery(session: nox.Session) -> None:
     session.run(
         "pytest", "-W", "error::ResourceWarning", "-rs", "tests/test_celery.py", *session.posargs
     )
+
+
+@nox.session(python="3.11")
+def exactly_once(session: nox.Session) -> None:
+    """The exactly-once proofs in full (tests/exactly_once/, `-m slow`): the crash test on SQLite
+    and PostgreSQL, 8 workers SIGKILLed while paying 2,000 references. Needs PostgreSQL."""
+    session.install("-e", ".", "-r", TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        "-m",
+        "slow",
+        "-rs",
+        "tests/exactly_once/",
+        *session.posargs,
+    )

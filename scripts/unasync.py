@@ -42,6 +42,7 @@ TOKEN_REPLACEMENTS = {
     "async_transport": "transport",
     "async_http_client": "http_client",
     "AsyncMock": "MagicMock",
+    "open_async_journal": "open_journal",
 }
 
 # Whole phrases of prose (docstrings, comments) that read differently for the blocking client.
