@@ -352,3 +352,10 @@ def _safe_text(response: httpx2.Response) -> str:
         return response.text[:2000]
     except Exception:  # a response whose body was never read, or cannot be decoded
         return ""
+
+
+# The stores' errors (token cache, journal, webhook de-duplication) live in their own module.
+from ._store_errors import QBankStoreDriverMissingError as QBankStoreDriverMissingError  # noqa: E402
+from ._store_errors import QBankStoreError as QBankStoreError  # noqa: E402
+from ._store_errors import QBankStoreUnavailableError as QBankStoreUnavailableError  # noqa: E402
+from ._store_errors import QBankStoreURLError as QBankStoreURLError  # noqa: E402
