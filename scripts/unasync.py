@@ -43,6 +43,7 @@ TOKEN_REPLACEMENTS = {
     "async_http_client": "http_client",
     "AsyncMock": "MagicMock",
     "open_async_journal": "open_journal",
+    "async_call_blocking": "call_blocking",
 }
 
 # Whole phrases of prose (docstrings, comments) that read differently for the blocking client.
@@ -62,6 +63,7 @@ _PROSE_RULES = [
     (re.compile(r"\bawait "), ""),
     (re.compile(r"\basync (with|for|def)\b"), r"\1"),
     (re.compile(r"\baclose\(\)"), "close()"),
+    (re.compile(r"\bredis\.asyncio\b"), "redis"),
 ]
 
 

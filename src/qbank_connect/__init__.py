@@ -31,6 +31,8 @@ from .errors import (
     QBankPaymentWaitTimeout,
     QBankPermissionDeniedError,
     QBankRateLimitError,
+    QBankReconciliationRequiredError,
+    QBankReferenceReuseError,
     QBankResponseValidationError,
     QBankServiceUnavailableError,
     QBankTimeoutError,
@@ -40,7 +42,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from . import sandbox, webhooks
+    from . import journal, sandbox, webhooks
     from ._async.client import AsyncQBankConnect
     from ._sync.client import QBankConnect
 
@@ -65,6 +67,8 @@ __all__ = [
     "QBankPaymentWaitTimeout",
     "QBankPermissionDeniedError",
     "QBankRateLimitError",
+    "QBankReconciliationRequiredError",
+    "QBankReferenceReuseError",
     "QBankResponseValidationError",
     "QBankServiceUnavailableError",
     "QBankTimeoutError",
@@ -74,6 +78,7 @@ __all__ = [
     "__version__",
     "errors",
     "idempotency_key_for",
+    "journal",
     "models",
     "sandbox",
     "webhooks",
@@ -87,6 +92,7 @@ _LAZY = {
     "QBankConnect": ("._sync.client", "QBankConnect"),
     "QBankConnectClient": ("._sync.client", "QBankConnect"),
     "AsyncQBankConnect": ("._async.client", "AsyncQBankConnect"),
+    "journal": (".journal", None),
     "sandbox": (".sandbox", None),
     "webhooks": (".webhooks", None),
 }

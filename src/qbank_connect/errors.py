@@ -381,3 +381,10 @@ class QBankReconciliationRequiredError(QBankError):
         self.idempotency_key = idempotency_key
         self.body_digest = body_digest
         super().__init__(message)
+
+
+# The stores' errors (token cache, journal, webhook de-duplication) live in their own module.
+from ._store_errors import QBankStoreDriverMissingError as QBankStoreDriverMissingError  # noqa: E402
+from ._store_errors import QBankStoreError as QBankStoreError  # noqa: E402
+from ._store_errors import QBankStoreUnavailableError as QBankStoreUnavailableError  # noqa: E402
+from ._store_errors import QBankStoreURLError as QBankStoreURLError  # noqa: E402
