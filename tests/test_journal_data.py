@@ -31,9 +31,12 @@ def entry(body: bytes = b'{"a": 1, "b": "2.00"}', age: timedelta = timedelta(0))
 
 
 def test_digests_compare_canonical_json() -> None:
-    assert json_body_record(b'{"a":1,"b":"2.00"}')[1] == json_body_record(b'{ "b": "2.00", "a": 1 }')[1]
+    assert (
+        json_body_record(b'{"a":1,"b":"2.00"}')[1]
+        == json_body_record(b'{ "b": "2.00", "a": 1 }')[1]
+    )
     assert json_body_record(b'{"a":1,"b":"2.00"}')[1] != json_body_record(b'{"a":1,"b":"2.01"}')[1]
-    body, digest = json_body_record(b'{"b":"2.00","a":1}')
+    body, _ = json_body_record(b'{"b":"2.00","a":1}')
     assert body == '{"b":"2.00","a":1}'  # stored as sent
     one = upload_body_record("a.ach", "ab" * 32, 940, {"source_account_id": "acc_payroll"})
     renamed = upload_body_record("b.ach", "ab" * 32, 940, {"source_account_id": "acc_payroll"})
@@ -65,7 +68,9 @@ def test_outcomes_round_trip_and_rebuild_the_answer() -> None:
         422, json={"message": "no", "error_code": "ERR_FUNDS_001", "request_id": "r"}
     )
     refused = outcome_from_error(error_from_response(funds, idempotency_key="k"))
-    assert refused is not None and refused.executed and refused.error == "QBankInsufficientFundsError"
+    assert (
+        refused is not None and refused.executed and refused.error == "QBankInsufficientFundsError"
+    )
     rebuilt = error_from_response(JournalOutcome.from_json(refused.to_json()).http_response())
     assert type(rebuilt).__name__ == "QBankInsufficientFundsError"
     invalid = outcome_from_error(error_from_response(httpx2.Response(400, json={"message": "x"})))

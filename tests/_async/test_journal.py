@@ -300,17 +300,13 @@ async def test_recover_settles_what_a_crash_left_pending(
     assert isinstance(results["invoice:D"].error, QBankInsufficientFundsError)
     assert len(bank.sent) == 3
     assert [e.reference for e in await journal.pending()] == ["invoice:C"]
-    assert await client.recover() == [
-        r for r in await client.recover() if r.action == "reconcile"
-    ]
+    assert await client.recover() == [r for r in await client.recover() if r.action == "reconcile"]
 
 
 async def test_an_upload_records_the_files_digest_not_its_bytes(
     bank: Bank, client: AsyncQBankConnect
 ) -> None:
-    nacha = build_ach_file(
-        [NachaEntry("021000021", "000123456", Decimal("125.00"), "JANE DOE")]
-    )
+    nacha = build_ach_file([NachaEntry("021000021", "000123456", Decimal("125.00"), "JANE DOE")])
     first = await client.payments.upload_ach_file(nacha, reference="payroll:2026-11-23")
     again = await client.payments.upload_ach_file(nacha, reference="payroll:2026-11-23")
     assert again.id == first.id and len(bank.sent) == 1

@@ -302,17 +302,13 @@ def test_recover_settles_what_a_crash_left_pending(
     assert isinstance(results["invoice:D"].error, QBankInsufficientFundsError)
     assert len(bank.sent) == 3
     assert [e.reference for e in journal.pending()] == ["invoice:C"]
-    assert client.recover() == [
-        r for r in client.recover() if r.action == "reconcile"
-    ]
+    assert client.recover() == [r for r in client.recover() if r.action == "reconcile"]
 
 
 def test_an_upload_records_the_files_digest_not_its_bytes(
     bank: Bank, client: QBankConnect
 ) -> None:
-    nacha = build_ach_file(
-        [NachaEntry("021000021", "000123456", Decimal("125.00"), "JANE DOE")]
-    )
+    nacha = build_ach_file([NachaEntry("021000021", "000123456", Decimal("125.00"), "JANE DOE")])
     first = client.payments.upload_ach_file(nacha, reference="payroll:2026-11-23")
     again = client.payments.upload_ach_file(nacha, reference="payroll:2026-11-23")
     assert again.id == first.id and len(bank.sent) == 1

@@ -87,9 +87,7 @@ class CrashReport:
         return "\n".join(lines)
 
 
-def _worker(
-    args: list[str], log: Path, env: dict[str, str]
-) -> subprocess.Popen[bytes]:
+def _worker(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "tests.exactly_once.worker", *args, "--log", str(log)],
@@ -196,8 +194,17 @@ def run_crash(
         # The tail: calls that a crash leaves pending (worker.py --tail), faults still on.
         tail_log = workdir / "tail.log"
         tail_worker = _worker(
-            [*common, "--worker", "0", "--workers", "1", "--count", str(references),
-             "--tail", str(tail)],
+            [
+                *common,
+                "--worker",
+                "0",
+                "--workers",
+                "1",
+                "--count",
+                str(references),
+                "--tail",
+                str(tail),
+            ],
             tail_log,
             env,
         )

@@ -84,8 +84,16 @@ def test_a_read_only_journal_file_stops_the_payment(folder: Path) -> None:
         payments_before = sandbox.payments_by_key()
         for reference in ("invoice:ro-1", "invoice:ro-2"):  # recorded, and new
             result = subprocess.run(
-                [*prefix, sys.executable, "-c", CHILD, server.base_url, url, json.dumps(BODY),
-                 reference],
+                [
+                    *prefix,
+                    sys.executable,
+                    "-c",
+                    CHILD,
+                    server.base_url,
+                    url,
+                    json.dumps(BODY),
+                    reference,
+                ],
                 capture_output=True,
                 text=True,
                 env={**os.environ, "PYTHONPATH": str(SRC)},

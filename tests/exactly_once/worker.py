@@ -139,7 +139,9 @@ def run_sync(args: argparse.Namespace, killer: _Killer) -> None:
         for index in _indexes(args):
             for _ in range(200):
                 try:
-                    _method(client, index)(request=plan.body(index), reference=plan.reference(index))
+                    _method(client, index)(
+                        request=plan.body(index), reference=plan.reference(index)
+                    )
                     break
                 except QBankStoreError as error:
                     if not isinstance(error.__cause__, CrashedHere):

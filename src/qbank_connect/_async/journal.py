@@ -14,19 +14,20 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from typing_extensions import LiteralString
+
 from .._journal import EntryState, JournalEntry, JournalOutcome
 from .._store_errors import QBankStoreUnavailableError
-from .._stores import parse_store_url
+from .._stores import StoreKind, parse_store_url
 from .stores import AsyncPostgresStore, AsyncSQLiteStore
 
 __all__ = ["AsyncJournal", "AsyncPostgresJournal", "AsyncSQLiteJournal", "open_async_journal"]
 
-TABLE = "qbank_journal"
-
-_COLUMNS = "reference, operation, idempotency_key, body_digest, body, created_at, state, outcome"
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
+# One table, the same statements for both backends (SQLite's placeholder is ``?``). Every
+# statement is atomic on its own: an insert that does nothing if the row exists, then a read of
+# the row that won; an update that only settles a pending row.
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS qbank_journal (
     operation       TEXT NOT NULL,
     reference       TEXT NOT NULL,
     idempotency_key TEXT NOT NULL,
@@ -37,20 +38,30 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     outcome         TEXT,
     PRIMARY KEY (operation, reference)
 );
-CREATE INDEX IF NOT EXISTS {TABLE}_pending ON {TABLE} (state, created_at);
+CREATE INDEX IF NOT EXISTS qbank_journal_pending ON qbank_journal (state, created_at);
 """
-
-# One statement each; the same text for both backends apart from the placeholder.
-_INSERT = (
-    f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) "
+_INSERT: LiteralString = (
+    "INSERT INTO qbank_journal (reference, operation, idempotency_key, body_digest, body, "
+    "created_at, state, outcome) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL) "
     "ON CONFLICT (operation, reference) DO NOTHING"
 )
-_SELECT = f"SELECT {_COLUMNS} FROM {TABLE} WHERE operation = ? AND reference = ?"
-_SETTLE = (
-    f"UPDATE {TABLE} SET state = ?, outcome = ? "
-    "WHERE operation = ? AND reference = ? AND state = 'pending'"
+_SELECT: LiteralString = (
+    "SELECT reference, operation, idempotency_key, body_digest, body, created_at, state, "
+    "outcome FROM qbank_journal WHERE operation = %s AND reference = %s"
 )
-_PENDING = f"SELECT {_COLUMNS} FROM {TABLE} WHERE state = 'pending' ORDER BY created_at"
+_SETTLE: LiteralString = (
+    "UPDATE qbank_journal SET state = %s, outcome = %s "
+    "WHERE operation = %s AND reference = %s AND state = 'pending'"
+)
+_PENDING: LiteralString = (
+    "SELECT reference, operation, idempotency_key, body_digest, body, created_at, state, "
+    "outcome FROM qbank_journal WHERE state = 'pending' ORDER BY created_at"
+)
+
+
+_SQLITE: tuple[StoreKind, ...] = ("sqlite",)
+_POSTGRESQL: tuple[StoreKind, ...] = ("postgresql",)
+_KINDS = _SQLITE + _POSTGRESQL
 
 
 def _row(entry: JournalEntry) -> tuple[str, ...]:
@@ -114,7 +125,7 @@ class AsyncJournal(abc.ABC):
                 print(entry.reference, entry.idempotency_key, entry.created_at)
         """
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional: not every journal holds connections
         """Close the journal's connections."""
 
     async def __aenter__(self) -> AsyncJournal:
@@ -136,8 +147,8 @@ class AsyncSQLiteJournal(AsyncJournal):
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.path.abspath(os.fspath(path))
-        url = parse_store_url("sqlite:///" + self.path, argument="journal", kinds=("sqlite",))
+        self.path: str = os.path.abspath(path)
+        url = parse_store_url("sqlite:///" + self.path, argument="journal", kinds=_SQLITE)
         self._store = AsyncSQLiteStore(url, schema=_SCHEMA)
 
     def __repr__(self) -> str:
@@ -159,10 +170,14 @@ class AsyncSQLiteJournal(AsyncJournal):
         await self._store.aclose()
 
 
+def _q(statement: str) -> str:
+    return statement.replace("%s", "?")
+
+
 def _sqlite_claim(conn: sqlite3.Connection, entry: JournalEntry) -> JournalEntry:
     # Autocommit: the insert is its own transaction, on disk (synchronous=FULL) when it returns.
-    conn.execute(_INSERT, _row(entry))
-    row = conn.execute(_SELECT, (entry.operation, entry.reference)).fetchone()
+    conn.execute(_q(_INSERT), _row(entry))
+    row = conn.execute(_q(_SELECT), (entry.operation, entry.reference)).fetchone()
     if row is None:  # rows are never deleted: only a file replaced under us gets here
         raise QBankStoreUnavailableError("journal: the entry vanished right after its insert")
     return _entry(row)
@@ -170,16 +185,16 @@ def _sqlite_claim(conn: sqlite3.Connection, entry: JournalEntry) -> JournalEntry
 
 def _sqlite_settle(conn: sqlite3.Connection, entry: JournalEntry, outcome: JournalOutcome) -> None:
     state = EntryState.SUCCEEDED if outcome.succeeded else EntryState.FAILED
-    conn.execute(_SETTLE, (state.value, outcome.to_json(), entry.operation, entry.reference))
+    conn.execute(_q(_SETTLE), (state.value, outcome.to_json(), entry.operation, entry.reference))
 
 
 def _sqlite_get(conn: sqlite3.Connection, operation: str, reference: str) -> JournalEntry | None:
-    row = conn.execute(_SELECT, (operation, reference)).fetchone()
+    row = conn.execute(_q(_SELECT), (operation, reference)).fetchone()
     return None if row is None else _entry(row)
 
 
 def _sqlite_pending(conn: sqlite3.Connection) -> list[JournalEntry]:
-    return [_entry(row) for row in conn.execute(_PENDING).fetchall()]
+    return [_entry(row) for row in conn.execute(_q(_PENDING)).fetchall()]
 
 
 class AsyncPostgresJournal(AsyncJournal):
@@ -194,7 +209,7 @@ class AsyncPostgresJournal(AsyncJournal):
 
     def __init__(self, url: str) -> None:
         self._store = AsyncPostgresStore(
-            parse_store_url(url, argument="journal", kinds=("postgresql",)),
+            parse_store_url(url, argument="journal", kinds=_POSTGRESQL),
             schema=_SCHEMA,
             purpose="journal='postgresql://...'",
         )
@@ -204,8 +219,8 @@ class AsyncPostgresJournal(AsyncJournal):
 
     async def claim(self, entry: JournalEntry) -> JournalEntry:
         async with self._store.connection() as conn:
-            await conn.execute(_pg(_INSERT), _row(entry))
-            cursor = await conn.execute(_pg(_SELECT), (entry.operation, entry.reference))
+            await conn.execute(_INSERT, _row(entry))
+            cursor = await conn.execute(_SELECT, (entry.operation, entry.reference))
             row = await cursor.fetchone()
         if row is None:
             raise QBankStoreUnavailableError("journal: the entry vanished right after its insert")
@@ -215,27 +230,23 @@ class AsyncPostgresJournal(AsyncJournal):
         state = EntryState.SUCCEEDED if outcome.succeeded else EntryState.FAILED
         async with self._store.connection() as conn:
             await conn.execute(
-                _pg(_SETTLE), (state.value, outcome.to_json(), entry.operation, entry.reference)
+                _SETTLE, (state.value, outcome.to_json(), entry.operation, entry.reference)
             )
 
     async def get(self, operation: str, reference: str) -> JournalEntry | None:
         async with self._store.connection() as conn:
-            cursor = await conn.execute(_pg(_SELECT), (operation, reference))
+            cursor = await conn.execute(_SELECT, (operation, reference))
             row = await cursor.fetchone()
         return None if row is None else _entry(row)
 
     async def pending(self) -> list[JournalEntry]:
         async with self._store.connection() as conn:
-            cursor = await conn.execute(_pg(_PENDING))
+            cursor = await conn.execute(_PENDING)
             rows = await cursor.fetchall()
         return [_entry(row) for row in rows]
 
     async def aclose(self) -> None:
         await self._store.aclose()
-
-
-def _pg(statement: str) -> str:
-    return statement.replace("?", "%s")
 
 
 def open_async_journal(journal: object) -> AsyncJournal | None:
@@ -249,7 +260,7 @@ def open_async_journal(journal: object) -> AsyncJournal | None:
             "journal must be a URL ('sqlite:///path/journal.db', 'postgresql://...') or an "
             f"AsyncJournal, not {type(journal).__name__}"
         )
-    url = parse_store_url(journal, argument="journal", kinds=("sqlite", "postgresql"))
+    url = parse_store_url(journal, argument="journal", kinds=_KINDS)
     if url.kind == "sqlite":
         assert url.path is not None
         return AsyncSQLiteJournal(url.path)

@@ -16,19 +16,20 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from typing_extensions import LiteralString
+
 from .._journal import EntryState, JournalEntry, JournalOutcome
 from .._store_errors import QBankStoreUnavailableError
-from .._stores import parse_store_url
+from .._stores import StoreKind, parse_store_url
 from .stores import PostgresStore, SQLiteStore
 
 __all__ = ["Journal", "PostgresJournal", "SQLiteJournal", "open_journal"]
 
-TABLE = "qbank_journal"
-
-_COLUMNS = "reference, operation, idempotency_key, body_digest, body, created_at, state, outcome"
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
+# One table, the same statements for both backends (SQLite's placeholder is ``?``). Every
+# statement is atomic on its own: an insert that does nothing if the row exists, then a read of
+# the row that won; an update that only settles a pending row.
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS qbank_journal (
     operation       TEXT NOT NULL,
     reference       TEXT NOT NULL,
     idempotency_key TEXT NOT NULL,
@@ -39,20 +40,30 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     outcome         TEXT,
     PRIMARY KEY (operation, reference)
 );
-CREATE INDEX IF NOT EXISTS {TABLE}_pending ON {TABLE} (state, created_at);
+CREATE INDEX IF NOT EXISTS qbank_journal_pending ON qbank_journal (state, created_at);
 """
-
-# One statement each; the same text for both backends apart from the placeholder.
-_INSERT = (
-    f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) "
+_INSERT: LiteralString = (
+    "INSERT INTO qbank_journal (reference, operation, idempotency_key, body_digest, body, "
+    "created_at, state, outcome) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL) "
     "ON CONFLICT (operation, reference) DO NOTHING"
 )
-_SELECT = f"SELECT {_COLUMNS} FROM {TABLE} WHERE operation = ? AND reference = ?"
-_SETTLE = (
-    f"UPDATE {TABLE} SET state = ?, outcome = ? "
-    "WHERE operation = ? AND reference = ? AND state = 'pending'"
+_SELECT: LiteralString = (
+    "SELECT reference, operation, idempotency_key, body_digest, body, created_at, state, "
+    "outcome FROM qbank_journal WHERE operation = %s AND reference = %s"
 )
-_PENDING = f"SELECT {_COLUMNS} FROM {TABLE} WHERE state = 'pending' ORDER BY created_at"
+_SETTLE: LiteralString = (
+    "UPDATE qbank_journal SET state = %s, outcome = %s "
+    "WHERE operation = %s AND reference = %s AND state = 'pending'"
+)
+_PENDING: LiteralString = (
+    "SELECT reference, operation, idempotency_key, body_digest, body, created_at, state, "
+    "outcome FROM qbank_journal WHERE state = 'pending' ORDER BY created_at"
+)
+
+
+_SQLITE: tuple[StoreKind, ...] = ("sqlite",)
+_POSTGRESQL: tuple[StoreKind, ...] = ("postgresql",)
+_KINDS = _SQLITE + _POSTGRESQL
 
 
 def _row(entry: JournalEntry) -> tuple[str, ...]:
@@ -116,7 +127,7 @@ class Journal(abc.ABC):
                 print(entry.reference, entry.idempotency_key, entry.created_at)
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: not every journal holds connections
         """Close the journal's connections."""
 
     def __enter__(self) -> Journal:
@@ -138,8 +149,8 @@ class SQLiteJournal(Journal):
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.path.abspath(os.fspath(path))
-        url = parse_store_url("sqlite:///" + self.path, argument="journal", kinds=("sqlite",))
+        self.path: str = os.path.abspath(path)
+        url = parse_store_url("sqlite:///" + self.path, argument="journal", kinds=_SQLITE)
         self._store = SQLiteStore(url, schema=_SCHEMA)
 
     def __repr__(self) -> str:
@@ -161,10 +172,14 @@ class SQLiteJournal(Journal):
         self._store.close()
 
 
+def _q(statement: str) -> str:
+    return statement.replace("%s", "?")
+
+
 def _sqlite_claim(conn: sqlite3.Connection, entry: JournalEntry) -> JournalEntry:
     # Autocommit: the insert is its own transaction, on disk (synchronous=FULL) when it returns.
-    conn.execute(_INSERT, _row(entry))
-    row = conn.execute(_SELECT, (entry.operation, entry.reference)).fetchone()
+    conn.execute(_q(_INSERT), _row(entry))
+    row = conn.execute(_q(_SELECT), (entry.operation, entry.reference)).fetchone()
     if row is None:  # rows are never deleted: only a file replaced under us gets here
         raise QBankStoreUnavailableError("journal: the entry vanished right after its insert")
     return _entry(row)
@@ -172,16 +187,16 @@ def _sqlite_claim(conn: sqlite3.Connection, entry: JournalEntry) -> JournalEntry
 
 def _sqlite_settle(conn: sqlite3.Connection, entry: JournalEntry, outcome: JournalOutcome) -> None:
     state = EntryState.SUCCEEDED if outcome.succeeded else EntryState.FAILED
-    conn.execute(_SETTLE, (state.value, outcome.to_json(), entry.operation, entry.reference))
+    conn.execute(_q(_SETTLE), (state.value, outcome.to_json(), entry.operation, entry.reference))
 
 
 def _sqlite_get(conn: sqlite3.Connection, operation: str, reference: str) -> JournalEntry | None:
-    row = conn.execute(_SELECT, (operation, reference)).fetchone()
+    row = conn.execute(_q(_SELECT), (operation, reference)).fetchone()
     return None if row is None else _entry(row)
 
 
 def _sqlite_pending(conn: sqlite3.Connection) -> list[JournalEntry]:
-    return [_entry(row) for row in conn.execute(_PENDING).fetchall()]
+    return [_entry(row) for row in conn.execute(_q(_PENDING)).fetchall()]
 
 
 class PostgresJournal(Journal):
@@ -196,7 +211,7 @@ class PostgresJournal(Journal):
 
     def __init__(self, url: str) -> None:
         self._store = PostgresStore(
-            parse_store_url(url, argument="journal", kinds=("postgresql",)),
+            parse_store_url(url, argument="journal", kinds=_POSTGRESQL),
             schema=_SCHEMA,
             purpose="journal='postgresql://...'",
         )
@@ -206,8 +221,8 @@ class PostgresJournal(Journal):
 
     def claim(self, entry: JournalEntry) -> JournalEntry:
         with self._store.connection() as conn:
-            conn.execute(_pg(_INSERT), _row(entry))
-            cursor = conn.execute(_pg(_SELECT), (entry.operation, entry.reference))
+            conn.execute(_INSERT, _row(entry))
+            cursor = conn.execute(_SELECT, (entry.operation, entry.reference))
             row = cursor.fetchone()
         if row is None:
             raise QBankStoreUnavailableError("journal: the entry vanished right after its insert")
@@ -217,27 +232,23 @@ class PostgresJournal(Journal):
         state = EntryState.SUCCEEDED if outcome.succeeded else EntryState.FAILED
         with self._store.connection() as conn:
             conn.execute(
-                _pg(_SETTLE), (state.value, outcome.to_json(), entry.operation, entry.reference)
+                _SETTLE, (state.value, outcome.to_json(), entry.operation, entry.reference)
             )
 
     def get(self, operation: str, reference: str) -> JournalEntry | None:
         with self._store.connection() as conn:
-            cursor = conn.execute(_pg(_SELECT), (operation, reference))
+            cursor = conn.execute(_SELECT, (operation, reference))
             row = cursor.fetchone()
         return None if row is None else _entry(row)
 
     def pending(self) -> list[JournalEntry]:
         with self._store.connection() as conn:
-            cursor = conn.execute(_pg(_PENDING))
+            cursor = conn.execute(_PENDING)
             rows = cursor.fetchall()
         return [_entry(row) for row in rows]
 
     def close(self) -> None:
         self._store.close()
-
-
-def _pg(statement: str) -> str:
-    return statement.replace("?", "%s")
 
 
 def open_journal(journal: object) -> Journal | None:
@@ -251,7 +262,7 @@ def open_journal(journal: object) -> Journal | None:
             "journal must be a URL ('sqlite:///path/journal.db', 'postgresql://...') or an "
             f"Journal, not {type(journal).__name__}"
         )
-    url = parse_store_url(journal, argument="journal", kinds=("sqlite", "postgresql"))
+    url = parse_store_url(journal, argument="journal", kinds=_KINDS)
     if url.kind == "sqlite":
         assert url.path is not None
         return SQLiteJournal(url.path)

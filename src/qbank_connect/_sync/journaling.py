@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import httpx2
 
@@ -38,8 +38,10 @@ CONFLICT_WAIT = 120.0
 
 _FIRST_POLL, _MAX_POLL = 0.2, 2.0
 
-Send = Callable[[str], Awaitable[httpx2.Response]]
-"""Sends the call (with its automatic retries) under the given key; its 2xx answer, or raises."""
+class Send(Protocol):
+    """Sends the call (with its automatic retries) under ``key``: its 2xx answer, or raises."""
+
+    def __call__(self, key: str) -> httpx2.Response: ...
 
 
 def call_journaled(
@@ -136,7 +138,10 @@ def _reconcile_error(entry: JournalEntry) -> QBankReconciliationRequiredError:
     )
 
 
-SendEntry = Callable[[JournalEntry, str], Awaitable[httpx2.Response]]
+class SendEntry(Protocol):
+    """Sends a journaled entry again under ``key``: its 2xx answer, or raises."""
+
+    def __call__(self, entry: JournalEntry, key: str) -> httpx2.Response: ...
 
 
 def recover_journal(
