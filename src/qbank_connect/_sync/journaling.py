@@ -38,6 +38,7 @@ CONFLICT_WAIT = 120.0
 
 _FIRST_POLL, _MAX_POLL = 0.2, 2.0
 
+
 class Send(Protocol):
     """Sends the call (with its automatic retries) under ``key``: its 2xx answer, or raises."""
 
