@@ -17,7 +17,6 @@ from qbank_connect._journal import (
     outcome_from_error,
     outcome_from_response,
     upload_body_record,
-    validate_reference,
 )
 from qbank_connect._response import error_from_response
 from qbank_connect.errors import QBankReferenceReuseError
@@ -77,10 +76,3 @@ def test_outcomes_round_trip_and_rebuild_the_answer() -> None:
     assert invalid is not None and not invalid.executed
     for status in (401, 403, 409, 429, 500, 503):
         assert outcome_from_error(error_from_response(httpx2.Response(status))) is None
-
-
-def test_references() -> None:
-    assert validate_reference("r" * 255) == "r" * 255
-    for bad in ("", "r" * 256, 42, None):
-        with pytest.raises(ValueError, match="reference"):
-            validate_reference(bad)

@@ -20,6 +20,7 @@ from .errors import (
     QBankAPIError,
     QBankAuthenticationError,
     QBankBadRequestError,
+    QBankClosedError,
     QBankConflictError,
     QBankConnectionError,
     QBankError,
@@ -33,6 +34,7 @@ from .errors import (
     QBankRateLimitError,
     QBankReconciliationRequiredError,
     QBankReferenceReuseError,
+    QBankRequestError,
     QBankResponseValidationError,
     QBankServiceUnavailableError,
     QBankTimeoutError,
@@ -44,16 +46,24 @@ from .errors import (
 if TYPE_CHECKING:
     from . import journal, sandbox, webhooks
     from ._async.client import AsyncQBankConnect
+    from ._async.pagination import AsyncPage
+    from ._paginator import AsyncPaginator
+    from ._response import RawResponse
     from ._sync.client import QBankConnect
+    from ._sync.pagination import Page
 
     QBankConnectClient = QBankConnect
     """The name the SDK guide uses; the same class as :class:`QBankConnect`."""
 
 __all__ = [
+    "AsyncPage",
+    "AsyncPaginator",
     "AsyncQBankConnect",
+    "Page",
     "QBankAPIError",
     "QBankAuthenticationError",
     "QBankBadRequestError",
+    "QBankClosedError",
     "QBankConflictError",
     "QBankConnect",
     "QBankConnectClient",
@@ -69,12 +79,14 @@ __all__ = [
     "QBankRateLimitError",
     "QBankReconciliationRequiredError",
     "QBankReferenceReuseError",
+    "QBankRequestError",
     "QBankResponseValidationError",
     "QBankServiceUnavailableError",
     "QBankTimeoutError",
     "QBankTokenError",
     "QBankUnprocessableEntityError",
     "QBankWebhookVerificationError",
+    "RawResponse",
     "__version__",
     "errors",
     "idempotency_key_for",
@@ -93,6 +105,10 @@ _LAZY = {
     "QBankConnectClient": ("._sync.client", "QBankConnect"),
     "AsyncQBankConnect": ("._async.client", "AsyncQBankConnect"),
     "journal": (".journal", None),
+    "AsyncPage": ("._async.pagination", "AsyncPage"),
+    "AsyncPaginator": ("._paginator", "AsyncPaginator"),
+    "Page": ("._sync.pagination", "Page"),
+    "RawResponse": ("._response", "RawResponse"),
     "sandbox": (".sandbox", None),
     "webhooks": (".webhooks", None),
 }

@@ -17,6 +17,8 @@ from typing import Any, Literal
 import httpx2
 
 from . import errors
+from ._upload import AchUpload
+from .models import CheckIssue, Payment, ResponseModel
 
 __all__ = [
     "KEY_RETENTION",
@@ -29,8 +31,9 @@ __all__ = [
     "json_body_record",
     "outcome_from_error",
     "outcome_from_response",
+    "RECOVERABLE",
     "upload_body_record",
-    "validate_reference",
+    "upload_record",
 ]
 
 KEY_RETENTION = timedelta(hours=24)
@@ -40,8 +43,6 @@ RESEND_WINDOW = KEY_RETENTION - timedelta(hours=1)
 """A pending call is sent again only while its key is younger than this. The hour of margin
 covers clock skew between this host and QBank: past the retention, QBank would execute the
 same key as a new payment."""
-
-MAX_REFERENCE_LENGTH = 255
 
 # Final error answers: sending the same request again gets the same answer, so it is recorded
 # and re-raised. Any other failure (no answer, 5xx, 429, 401, 403, 409) leaves the call pending.
@@ -190,17 +191,6 @@ class RecoveryResult:
         return self.entry.body_digest
 
 
-def validate_reference(reference: object) -> str:
-    """``reference`` unchanged if it is a string of 1-255 characters, else ``ValueError``."""
-    if not isinstance(reference, str):
-        raise ValueError(f"reference must be a string, not {type(reference).__name__}")
-    if not 1 <= len(reference) <= MAX_REFERENCE_LENGTH:
-        raise ValueError(
-            f"reference must be 1-{MAX_REFERENCE_LENGTH} characters (got {len(reference)})"
-        )
-    return reference
-
-
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -228,6 +218,36 @@ def upload_body_record(
     return text, _digest(
         _canonical({"file_sha256": sha256, "file_size": size, "fields": dict(fields)})
     )
+
+
+def upload_record(upload: AchUpload, fields: Mapping[str, str]) -> tuple[str, str]:
+    """``(body, digest)`` of a NACHA upload, read once for its SHA-256 and size, then rewound.
+
+    Blocking (it reads the file): the async client calls it in a worker thread."""
+    if not upload.rewindable:
+        raise ValueError(
+            "file: with reference=, the NACHA file must be a path, bytes or a seekable file "
+            "(the journal records its SHA-256 before sending it)"
+        )
+    stream = upload._file
+    stream.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(1 << 16):
+        digest.update(chunk)
+        size += len(chunk)
+    stream.seek(0)
+    return upload_body_record(upload.file_name, digest.hexdigest(), size, fields)
+
+
+RECOVERABLE: dict[str, tuple[str, type[ResponseModel]]] = {
+    "createAchPayment": ("/payments/ach", Payment),
+    "createWirePayment": ("/payments/wire", Payment),
+    "createTransfer": ("/transfers", Payment),
+    "createCheckIssue": ("/positivepay/issues", CheckIssue),
+}
+"""What ``recover()`` can send again from the journal alone: operation -> (path, model). An
+upload (``uploadAchFile``) needs its file, which the journal does not keep."""
 
 
 def outcome_from_response(response: httpx2.Response) -> JournalOutcome:

@@ -13,13 +13,11 @@ from pathlib import Path
 import pytest
 
 from qbank_connect import idempotency_key_for
-from qbank_connect._sync.journal import open_journal
 from qbank_connect._journal import json_body_record
-from qbank_connect.journal import Journal, EntryState, JournalEntry, JournalOutcome
+from qbank_connect._sync.journal import open_journal
+from qbank_connect.journal import EntryState, Journal, JournalEntry, JournalOutcome
 
 from ..concurrency import gather_threads
-
-pytestmark = pytest.mark.anyio
 
 NOW = datetime.now(timezone.utc)
 

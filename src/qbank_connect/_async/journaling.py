@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import httpx2
@@ -16,12 +17,16 @@ from .._journal import (
     JournalOutcome,
     RecoveryResult,
     decide,
+    json_body_record,
     outcome_from_error,
     outcome_from_response,
+    upload_record,
 )
 from .._logging import logger
+from .._options import RequestOptions
 from .._response import error_from_response, parse_model
 from .._store_errors import QBankStoreError, QBankStoreUnavailableError
+from .._stores import async_call_blocking
 from ..errors import (
     QBankError,
     QBankIdempotencyConflict,
@@ -29,7 +34,7 @@ from ..errors import (
 )
 from .journal import AsyncJournal
 
-__all__ = ["CONFLICT_WAIT", "call_journaled", "recover_journal"]
+__all__ = ["CONFLICT_WAIT", "call_journaled", "journal_entry", "recover_journal"]
 
 CONFLICT_WAIT = 120.0
 """Seconds a call follows a 409 (the same key still executing at QBank) before giving up."""
@@ -41,6 +46,25 @@ class Send(Protocol):
     """Sends the call (with its automatic retries) under ``key``: its 2xx answer, or raises."""
 
     async def __call__(self, key: str) -> httpx2.Response: ...
+
+
+async def journal_entry(options: RequestOptions, key: str) -> JournalEntry:
+    """The entry to record for a call with a reference, before its first attempt."""
+    assert options.reference is not None
+    if options.upload is not None:
+        body, digest = await async_call_blocking(
+            upload_record, options.upload, options.upload_fields or {}
+        )
+    else:
+        body, digest = json_body_record(options.json_body or b"{}")
+    return JournalEntry(
+        reference=options.reference,
+        operation=options.operation,
+        idempotency_key=key,
+        body_digest=digest,
+        body=body,
+        created_at=datetime.now(timezone.utc),
+    )
 
 
 async def call_journaled(

@@ -18,7 +18,7 @@ contains the URL's password.
   autocommit ``psycopg.Connection`` to one task at a time; ``with store.dedicated()
   as conn`` opens one of its own (e.g. to hold a session advisory lock) and closes it after.
   PostgreSQL on the async client needs asyncio (psycopg's async API has no trio support).
-- :class:`RedisStore`: ``store.client()`` is this process's ``redis.Redis``
+- :class:`RedisStore`: ``store.client()`` is this process's ``redis.asyncio.Redis``
   (asyncio only, like redis-py).
 
 Example::
@@ -34,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Generator, Callable
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -45,7 +45,7 @@ from .._stores import StoreURL, call_blocking, require_driver
 
 if TYPE_CHECKING:
     import psycopg
-    import redis
+    import redis.asyncio
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -270,15 +270,15 @@ class RedisStore:
     def __init__(self, url: StoreURL, *, purpose: str = "this store") -> None:
         assert url.kind == "redis"
         self.url = url
-        self._redis: Any = require_driver("redis", purpose=purpose)
-        self._client: tuple[tuple[int, object], redis.Redis] | None = None
+        self._redis: Any = require_driver("redis.asyncio", purpose=purpose)
+        self._client: tuple[tuple[int, object], redis.asyncio.Redis] | None = None
         self._lock = Lock()
         self._closed = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url.redacted!r}>"
 
-    def client(self) -> redis.Redis:
+    def client(self) -> redis.asyncio.Redis:
         """This process's client (connected and checked with ``PING`` on first use).
 
         Example::
