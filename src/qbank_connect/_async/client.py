@@ -41,6 +41,7 @@ from .resources import (
 
 if TYPE_CHECKING:
     from ..webhooks import Webhooks
+    from .token_cache import AsyncSharedTokens, AsyncTokenStore
 
 __all__ = ["AsyncQBankConnect"]
 
@@ -71,6 +72,8 @@ class AsyncQBankConnect:
         webhook_secret: the secret(s) for ``client.webhooks`` (default: ``QBANK_WEBHOOK_SECRET``).
         default_headers: extra headers sent with every call.
         max_retry_after: the longest ``Retry-After`` (s) honoured; longer ones raise at once.
+        token_cache: share tokens between processes: ``"sqlite:///..."``, ``"redis://..."``,
+            ``"postgresql://..."`` or an :class:`~qbank_connect.token_cache.AsyncTokenStore`.
     """
 
     accounts: AsyncAccounts
@@ -95,6 +98,7 @@ class AsyncQBankConnect:
         webhook_secret: str | Sequence[str] | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
+        token_cache: AsyncTokenStore | str | None = None,
     ) -> None:
         setup_logging_from_env()
         self.base_url = resolve_base_url(base_url, environment)
@@ -111,6 +115,9 @@ class AsyncQBankConnect:
             max_retry_after=max_retry_after,
         )
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
+        self._token_cache: AsyncSharedTokens | None = None
+        if token is not None and token_cache is not None:
+            raise ValueError("token_cache= shares OAuth tokens: it cannot be used with token=")
         if token is not None:
             if not callable(token) and (not isinstance(token, str) or not token):
                 raise ValueError("token must be a non-empty string or a callable returning one")
@@ -127,6 +134,17 @@ class AsyncQBankConnect:
             self._requester.use_client_credentials(
                 self.client_id, Secret(secret), validate_scopes(scopes)
             )
+            if token_cache is not None:
+                from .token_cache import AsyncSharedTokens  # only with a cache: sqlite3, crypto
+
+                self._token_cache = self._requester.tokens = AsyncSharedTokens.open(
+                    token_cache,
+                    self._requester._fetch_token,
+                    client_id=self.client_id,
+                    client_secret=Secret(secret),
+                    scopes=validate_scopes(scopes),
+                    base_url=self.base_url,
+                )
         if webhook_secret is None:
             webhook_secret = os.environ.get("QBANK_WEBHOOK_SECRET") or None
         # Checked now, so a bad secret fails at start-up rather than on the first delivery.
@@ -198,6 +216,8 @@ class AsyncQBankConnect:
     async def aclose(self) -> None:
         """Close the connections this client opened (not those of an ``http_client`` you gave)."""
         await self._requester.aclose()
+        if self._token_cache is not None:
+            await self._token_cache.aclose()
 
     async def __aenter__(self) -> AsyncQBankConnect:
         return self

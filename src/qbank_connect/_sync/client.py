@@ -43,6 +43,7 @@ from .resources import (
 
 if TYPE_CHECKING:
     from ..webhooks import Webhooks
+    from .token_cache import SharedTokens, TokenStore
 
 __all__ = ["QBankConnect"]
 
@@ -73,6 +74,8 @@ class QBankConnect:
         webhook_secret: the secret(s) for ``client.webhooks`` (default: ``QBANK_WEBHOOK_SECRET``).
         default_headers: extra headers sent with every call.
         max_retry_after: the longest ``Retry-After`` (s) honoured; longer ones raise at once.
+        token_cache: share tokens between processes: ``"sqlite:///..."``, ``"redis://..."``,
+            ``"postgresql://..."`` or an :class:`~qbank_connect.token_cache.TokenStore`.
     """
 
     accounts: Accounts
@@ -97,6 +100,7 @@ class QBankConnect:
         webhook_secret: str | Sequence[str] | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
+        token_cache: TokenStore | str | None = None,
     ) -> None:
         setup_logging_from_env()
         self.base_url = resolve_base_url(base_url, environment)
@@ -113,6 +117,9 @@ class QBankConnect:
             max_retry_after=max_retry_after,
         )
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
+        self._token_cache: SharedTokens | None = None
+        if token is not None and token_cache is not None:
+            raise ValueError("token_cache= shares OAuth tokens: it cannot be used with token=")
         if token is not None:
             if not callable(token) and (not isinstance(token, str) or not token):
                 raise ValueError("token must be a non-empty string or a callable returning one")
@@ -129,6 +136,17 @@ class QBankConnect:
             self._requester.use_client_credentials(
                 self.client_id, Secret(secret), validate_scopes(scopes)
             )
+            if token_cache is not None:
+                from .token_cache import SharedTokens  # only with a cache: sqlite3, crypto
+
+                self._token_cache = self._requester.tokens = SharedTokens.open(
+                    token_cache,
+                    self._requester._fetch_token,
+                    client_id=self.client_id,
+                    client_secret=Secret(secret),
+                    scopes=validate_scopes(scopes),
+                    base_url=self.base_url,
+                )
         if webhook_secret is None:
             webhook_secret = os.environ.get("QBANK_WEBHOOK_SECRET") or None
         # Checked now, so a bad secret fails at start-up rather than on the first delivery.
@@ -200,6 +218,8 @@ class QBankConnect:
     def close(self) -> None:
         """Close the connections this client opened (not those of an ``http_client`` you gave)."""
         self._requester.close()
+        if self._token_cache is not None:
+            self._token_cache.close()
 
     def __enter__(self) -> QBankConnect:
         return self
