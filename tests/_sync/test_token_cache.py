@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from .. import store_access
 from ..concurrency import gather_threads
 from ..servers import free_port
 
-pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e]
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 TABLE = "qbank_token_cache"

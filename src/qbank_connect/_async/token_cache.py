@@ -1,4 +1,4 @@
-"""The shared token cache of the async client: one token per (client, scopes, server) for every
+"""The shared token cache: one token per (client, scopes, server) for every
 process using the same store, refreshed by one of them at a time.
 
 ``AsyncQBankConnect(..., token_cache=...)`` takes a store URL (``sqlite:///...``,

@@ -1,6 +1,6 @@
 # Generated from src/qbank_connect/_async/token_cache.py by scripts/unasync.py: do not edit.
 # Change the async source and run `python scripts/unasync.py`.
-"""The shared token cache of the async client: one token per (client, scopes, server) for every
+"""The shared token cache: one token per (client, scopes, server) for every
 process using the same store, refreshed by one of them at a time.
 
 ``QBankConnect(..., token_cache=...)`` takes a store URL (``sqlite:///...``,
@@ -25,7 +25,7 @@ import math
 import secrets
 import sqlite3
 import time
-from collections.abc import Generator, Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from .._auth import AccessToken
@@ -189,9 +189,7 @@ class PostgresTokenStore(TokenStore):
 
     def load(self, key: str) -> bytes | None:
         with self.store.connection() as conn:
-            cursor = conn.execute(
-                "SELECT value FROM qbank_token_cache WHERE key = %s", (key,)
-            )
+            cursor = conn.execute("SELECT value FROM qbank_token_cache WHERE key = %s", (key,))
             row = cursor.fetchone()
         return None if row is None else bytes(row[0])
 
@@ -203,9 +201,7 @@ class PostgresTokenStore(TokenStore):
                 " SET value = excluded.value, expires_at = excluded.expires_at",
                 (key, value, expires_at if math.isfinite(expires_at) else 1e18),
             )
-            conn.execute(
-                "DELETE FROM qbank_token_cache WHERE expires_at < %s", (time.time(),)
-            )
+            conn.execute("DELETE FROM qbank_token_cache WHERE expires_at < %s", (time.time(),))
 
     @contextlib.contextmanager
     def lock(self, key: str) -> Generator[None, None]:
