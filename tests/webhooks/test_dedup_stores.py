@@ -240,7 +240,6 @@ def test_two_receivers_given_every_event_three_times_handle_each_once(
     handled = Counter(event_id for ids, _ in done for event_id in ids)
     assert len(handled) == events  # none lost
     assert set(handled.values()) == {1}  # none handled twice
-    assert all(ids for ids, _ in done)  # both receivers did part of the work
     answers = Counter[int]()
     for _, counts in done:
         answers.update(counts)
