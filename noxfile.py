@@ -10,7 +10,7 @@ import shutil
 
 import nox
 
-nox.options.sessions = ["unasync_check", "lint", "types", "tests"]
+nox.options.sessions = ["unasync_check", "lint", "types", "tests", "legacy_httpx"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
@@ -51,7 +51,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=["3.10", "3.13"])
 def types(session: nox.Session) -> None:
     """mypy --strict and pyright (strict, see pyproject) over the package, oldest and newest Python."""
-    session.install("-e", ".", "mypy", "pyright")
+    session.install("-e", ".", "mypy", "pyright", "httpx")  # httpx: the legacy client type
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
 
@@ -108,11 +108,65 @@ def celery(session: nox.Session) -> None:
     )
 
 
+# The suites that run again with legacy httpx clients injected (tests/legacy_http.py).
+LEGACY_SUITES = [
+    f"tests/{tree}/test_{name}.py"
+    for tree in ("_async", "_sync")
+    for name in (
+        "e2e",
+        "errors",
+        "faults_malformed",
+        "retries",
+        "idempotency",
+        "auth",
+        "resources",
+        "pipeline",
+    )
+]
+
+
+@nox.session(python="3.11")
+def legacy_httpx(session: nox.Session) -> None:
+    """The end-to-end and error-map suites again, the SDK given legacy httpx clients."""
+    session.install("-e", ".", "-r", TEST_REQUIREMENTS, "httpx")
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        *LEGACY_SUITES,
+        *session.posargs,
+        env={"QBANK_TEST_HTTP_LIBRARY": "httpx"},
+    )
+
+
+@nox.session(python="3.11")
+def exactly_once_stores(session: nox.Session) -> None:
+    """The stores' proofs in full (`-m slow` too): 16 processes on a cold shared token cache make
+    one POST /token (SQLite, Redis, PostgreSQL); two receivers x 1,000 events x 3 deliveries are
+    handled once each. Needs postgresql and redis-server (apt); with CI=true they must be there."""
+    session.install("-e", ".[postgres,redis,token-cache]", "-r", TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        "-m",
+        "slow or not slow",
+        "-rs",
+        "tests/test_stores.py",
+        "tests/_async/test_token_cache.py",
+        "tests/_sync/test_token_cache.py",
+        "tests/test_token_cache_processes.py",
+        "tests/webhooks/test_dedup_stores.py",
+        *session.posargs,
+    )
+
+
 @nox.session(python="3.11")
 def exactly_once(session: nox.Session) -> None:
-    """The exactly-once proofs in full (tests/exactly_once/, `-m slow`): the crash test on SQLite
-    and PostgreSQL, 8 workers SIGKILLed while paying 2,000 references. Needs PostgreSQL."""
-    session.install("-e", ".", "-r", TEST_REQUIREMENTS)
+    """The payment journal's proofs in full (tests/exactly_once/, `-m slow`): the crash test on
+    SQLite and PostgreSQL, 8 workers SIGKILLed while paying 2,000 references. Needs postgresql
+    (apt); the short versions run in the default session."""
+    session.install("-e", ".[postgres]", "-r", TEST_REQUIREMENTS)
     session.run(
         "pytest",
         "-W",

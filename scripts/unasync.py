@@ -86,13 +86,14 @@ RULES: tuple[Rule, ...] = (
     Rule("name", "async_context_identity", "sync_context_identity"),
     Rule("name", "async_raw_method", "raw_method"),
     Rule("name", "async_paginated", "paginated"),
+    Rule("name", "async_transport", "transport"),
+    Rule("name", "legacy_async_client", "legacy_client"),
     Rule("name", "async_blocking_check", "blocking_check"),
     Rule("name", "async_http_client", "http_client"),
     Rule("name", "gather_async", "gather_threads"),
-    Rule("name", "async_call_blocking", "call_blocking"),  # _stores: SQLite in a worker thread
-    Rule("name", "asynccontextmanager", "contextmanager"),  # _async/stores.py
     Rule("name", "open_async_journal", "open_journal"),
-    Rule("name", "async_transport", "transport"),  # Sandbox.async_transport() in the tests
+    Rule("name", "asynccontextmanager", "contextmanager"),
+    Rule("name", "async_call_blocking", "call_blocking"),  # a worker thread -> a direct call
     # -- prose (docstrings and comments) ----------------------------------------------------
     # Examples in docstrings: `await client.x()` -> `client.x()`, but "and await a decision" stays.
     Rule("prose", re.compile(r"\bawait (?=[A-Za-z_][\w.]*[.(\[])"), ""),
@@ -123,6 +124,13 @@ RULES: tuple[Rule, ...] = (
         "    pool untouched: another thread may have held the pool's locks at the fork).",
     ),
     # -- lines of code ----------------------------------------------------------------------
+    # redis-py: redis.asyncio is the async twin of the redis module.
+    Rule("line", "from redis.asyncio import Redis as AsyncRedis", "from redis import Redis"),
+    Rule(
+        "line",
+        'self._redis: Any = require_driver("redis.asyncio", purpose=purpose)',
+        'self._redis: Any = require_driver("redis", purpose=purpose)',
+    ),
     # Async-only test markers: the blocking tests are plain functions.
     Rule("line", re.compile(r"pytestmark = pytest\.mark\.anyio|@pytest\.mark\.anyio"), ""),
     Rule("line", re.compile(r"pytestmark = \[pytest\.mark\.anyio, (.+)\]"), r"pytestmark = [\1]"),

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .._journal import JournalEntry, RecoveryResult
     from ..webhooks import Webhooks
     from .journal import AsyncJournal
+    from .token_cache import AsyncSharedTokens, AsyncTokenStore
 
 __all__ = ["AsyncQBankConnect"]
 
@@ -84,6 +85,9 @@ class AsyncQBankConnect:
             (``"sqlite:///qbank-journal.db"``, ``"postgresql://..."``; opened on first use and
             closed with the client) or a journal object (used as given, never closed here). See
             ``docs/exactly-once.md``.
+        token_cache: share tokens between processes: ``"sqlite:///..."``, ``"redis://..."``,
+            ``"postgresql://..."`` or an :class:`~qbank_connect.token_cache.AsyncTokenStore`
+            (see docs/exactly-once.md).
     """
 
     accounts: AsyncAccounts
@@ -120,6 +124,7 @@ class AsyncQBankConnect:
         default_headers: Mapping[str, str] | None = None,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         journal: str | AsyncJournal | None = None,
+        token_cache: AsyncTokenStore | str | None = None,
     ) -> None:
         setup_logging_from_env()
         self.base_url = resolve_base_url(base_url, environment)
@@ -128,6 +133,9 @@ class AsyncQBankConnect:
         http = AsyncHTTP(http_client)
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
         tokens: AsyncTokens
+        self._token_cache: AsyncSharedTokens | None = None
+        if token is not None and token_cache is not None:
+            raise ValueError("token_cache= shares OAuth tokens: it cannot be used with token=")
         if token is not None:
             if not callable(token) and (not isinstance(token, str) or not token):
                 raise ValueError("token must be a non-empty string or a callable returning one")
@@ -147,15 +155,25 @@ class AsyncQBankConnect:
                 validate_scopes(scopes),
                 method=token_auth_method,
             )
-            tokens = AsyncOAuthTokens(
-                AsyncTokenEndpoint(
-                    http,
-                    credentials,
-                    token_url=self.base_url + "/token",
-                    user_agent=user_agent(),
-                    max_retry_after=max_retry_after,
-                )
+            endpoint = AsyncTokenEndpoint(
+                http,
+                credentials,
+                token_url=self.base_url + "/token",
+                user_agent=user_agent(),
+                max_retry_after=max_retry_after,
             )
+            tokens = AsyncOAuthTokens(endpoint)
+            if token_cache is not None:
+                from .token_cache import AsyncSharedTokens  # only with a cache: sqlite3, crypto
+
+                tokens = self._token_cache = AsyncSharedTokens.open(
+                    token_cache,
+                    endpoint,
+                    client_id=self.client_id,
+                    client_secret=Secret(secret),
+                    scopes=validate_scopes(scopes),
+                    base_url=self.base_url,
+                )
         self._requester = AsyncRequester(
             http,
             tokens,
@@ -281,6 +299,8 @@ class AsyncQBankConnect:
         await self._requester.http.aclose()
         if self._owns_journal and self._requester.journal is not None:
             await self._requester.journal.aclose()
+        if self._token_cache is not None:
+            await self._token_cache.aclose()
 
     async def __aenter__(self) -> AsyncQBankConnect:
         return self

@@ -1,4 +1,4 @@
-"""Connections to the stores of the async client: SQLite, PostgreSQL and Redis.
+"""Connections to the stores (SQLite, PostgreSQL and Redis) for the client of this tree.
 
 Shared plumbing of the token cache, the payment journal and webhook de-duplication. Each class
 takes a checked :class:`~qbank_connect._stores.StoreURL` (see ``parse_store_url``), imports its
@@ -16,8 +16,8 @@ contains the URL's password.
   autocommit ``psycopg.AsyncConnection`` to one task at a time; ``async with store.dedicated()
   as conn`` opens one of its own (e.g. to hold a session advisory lock) and closes it after.
   PostgreSQL on the async client needs asyncio (psycopg's async API has no trio support).
-- :class:`AsyncRedisStore`: ``await store.client()`` is this process's ``redis.asyncio.Redis``
-  (asyncio only, like redis-py).
+- :class:`AsyncRedisStore`: ``await store.client()`` is this process's redis-py client
+  (``redis.asyncio.Redis`` on the async client, which needs asyncio).
 
 Example::
 
@@ -43,7 +43,7 @@ from .._stores import StoreURL, async_call_blocking, require_driver
 
 if TYPE_CHECKING:
     import psycopg
-    import redis.asyncio
+    from redis.asyncio import Redis as AsyncRedis
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -269,14 +269,14 @@ class AsyncRedisStore:
         assert url.kind == "redis"
         self.url = url
         self._redis: Any = require_driver("redis.asyncio", purpose=purpose)
-        self._client: tuple[tuple[int, object], redis.asyncio.Redis] | None = None
+        self._client: tuple[tuple[int, object], AsyncRedis] | None = None
         self._lock = AsyncLock()
         self._closed = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url.redacted!r}>"
 
-    async def client(self) -> redis.asyncio.Redis:
+    async def client(self) -> AsyncRedis:
         """This process's client (connected and checked with ``PING`` on first use).
 
         Example::

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .._journal import JournalEntry, RecoveryResult
     from ..webhooks import Webhooks
     from .journal import Journal
+    from .token_cache import SharedTokens, TokenStore
 
 __all__ = ["QBankConnect"]
 
@@ -86,6 +87,9 @@ class QBankConnect:
             (``"sqlite:///qbank-journal.db"``, ``"postgresql://..."``; opened on first use and
             closed with the client) or a journal object (used as given, never closed here). See
             ``docs/exactly-once.md``.
+        token_cache: share tokens between processes: ``"sqlite:///..."``, ``"redis://..."``,
+            ``"postgresql://..."`` or an :class:`~qbank_connect.token_cache.TokenStore`
+            (see docs/exactly-once.md).
     """
 
     accounts: Accounts
@@ -122,6 +126,7 @@ class QBankConnect:
         default_headers: Mapping[str, str] | None = None,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         journal: str | Journal | None = None,
+        token_cache: TokenStore | str | None = None,
     ) -> None:
         setup_logging_from_env()
         self.base_url = resolve_base_url(base_url, environment)
@@ -130,6 +135,9 @@ class QBankConnect:
         http = HTTP(http_client)
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
         tokens: Tokens
+        self._token_cache: SharedTokens | None = None
+        if token is not None and token_cache is not None:
+            raise ValueError("token_cache= shares OAuth tokens: it cannot be used with token=")
         if token is not None:
             if not callable(token) and (not isinstance(token, str) or not token):
                 raise ValueError("token must be a non-empty string or a callable returning one")
@@ -149,15 +157,25 @@ class QBankConnect:
                 validate_scopes(scopes),
                 method=token_auth_method,
             )
-            tokens = OAuthTokens(
-                TokenEndpoint(
-                    http,
-                    credentials,
-                    token_url=self.base_url + "/token",
-                    user_agent=user_agent(),
-                    max_retry_after=max_retry_after,
-                )
+            endpoint = TokenEndpoint(
+                http,
+                credentials,
+                token_url=self.base_url + "/token",
+                user_agent=user_agent(),
+                max_retry_after=max_retry_after,
             )
+            tokens = OAuthTokens(endpoint)
+            if token_cache is not None:
+                from .token_cache import SharedTokens  # only with a cache: sqlite3, crypto
+
+                tokens = self._token_cache = SharedTokens.open(
+                    token_cache,
+                    endpoint,
+                    client_id=self.client_id,
+                    client_secret=Secret(secret),
+                    scopes=validate_scopes(scopes),
+                    base_url=self.base_url,
+                )
         self._requester = Requester(
             http,
             tokens,
@@ -283,6 +301,8 @@ class QBankConnect:
         self._requester.http.close()
         if self._owns_journal and self._requester.journal is not None:
             self._requester.journal.close()
+        if self._token_cache is not None:
+            self._token_cache.close()
 
     def __enter__(self) -> QBankConnect:
         return self

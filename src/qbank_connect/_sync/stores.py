@@ -1,6 +1,6 @@
 # Generated from src/qbank_connect/_async/stores.py by scripts/unasync.py: do not edit.
 # Change the async source and run `python scripts/unasync.py`.
-"""Connections to the stores of the async client: SQLite, PostgreSQL and Redis.
+"""Connections to the stores (SQLite, PostgreSQL and Redis) for the client of this tree.
 
 Shared plumbing of the token cache, the payment journal and webhook de-duplication. Each class
 takes a checked :class:`~qbank_connect._stores.StoreURL` (see ``parse_store_url``), imports its
@@ -18,8 +18,8 @@ contains the URL's password.
   autocommit ``psycopg.Connection`` to one task at a time; ``with store.dedicated()
   as conn`` opens one of its own (e.g. to hold a session advisory lock) and closes it after.
   PostgreSQL on the async client needs asyncio (psycopg's async API has no trio support).
-- :class:`RedisStore`: ``store.client()`` is this process's ``redis.asyncio.Redis``
-  (asyncio only, like redis-py).
+- :class:`RedisStore`: ``store.client()`` is this process's redis-py client
+  (``redis.asyncio.Redis`` on the async client, which needs asyncio).
 
 Example::
 
@@ -45,7 +45,7 @@ from .._stores import StoreURL, call_blocking, require_driver
 
 if TYPE_CHECKING:
     import psycopg
-    import redis.asyncio
+    from redis import Redis
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -270,15 +270,15 @@ class RedisStore:
     def __init__(self, url: StoreURL, *, purpose: str = "this store") -> None:
         assert url.kind == "redis"
         self.url = url
-        self._redis: Any = require_driver("redis.asyncio", purpose=purpose)
-        self._client: tuple[tuple[int, object], redis.asyncio.Redis] | None = None
+        self._redis: Any = require_driver("redis", purpose=purpose)
+        self._client: tuple[tuple[int, object], Redis] | None = None
         self._lock = Lock()
         self._closed = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url.redacted!r}>"
 
-    def client(self) -> redis.asyncio.Redis:
+    def client(self) -> Redis:
         """This process's client (connected and checked with ``PING`` on first use).
 
         Example::
