@@ -293,3 +293,43 @@ def legacy_httpx(session: nox.Session) -> None:
         *session.posargs,
         env={"QBANK_TEST_HTTP_LIBRARY": "httpx"},
     )
+
+
+@nox.session(python="3.11")
+def exactly_once_stores(session: nox.Session) -> None:
+    """The stores' proofs in full (`-m slow` too): 16 processes on a cold shared token cache make
+    one POST /token (SQLite, Redis, PostgreSQL); two receivers x 1,000 events x 3 deliveries are
+    handled once each. Needs postgresql and redis-server (apt); with CI=true they must be there."""
+    session.install("-e", ".[postgres,redis,token-cache]", "-r", TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        "-m",
+        "slow or not slow",
+        "-rs",
+        "tests/test_stores.py",
+        "tests/_async/test_token_cache.py",
+        "tests/_sync/test_token_cache.py",
+        "tests/test_token_cache_processes.py",
+        "tests/webhooks/test_dedup_stores.py",
+        *session.posargs,
+    )
+
+
+@nox.session(python="3.11")
+def exactly_once(session: nox.Session) -> None:
+    """The payment journal's proofs in full (tests/exactly_once/, `-m slow`): the crash test on
+    SQLite and PostgreSQL, 8 workers SIGKILLed while paying 2,000 references. Needs postgresql
+    (apt); the short versions run in the default session."""
+    session.install("-e", ".[postgres]", "-r", TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        "-m",
+        "slow",
+        "-rs",
+        "tests/exactly_once/",
+        *session.posargs,
+    )

@@ -7,17 +7,24 @@ The three things that make it safe:
 1. ``acks_late=True`` and ``reject_on_worker_lost=True``: the message is acknowledged only when
    the task has finished, so a worker killed mid-task (OOM, SIGKILL, a lost node) leaves it
    with the broker, which delivers it again (Redis: once ``visibility_timeout`` has passed).
-2. An idempotency key derived from the invoice, not drawn at random: every delivery of the task,
-   and every retry inside it, sends the same key, so QBank executes the payment at most once and
-   a redelivered task gets the first payment back (``Idempotent-Replayed: true``).
-3. ``QBankIdempotencyConflict`` (the first delivery is still executing at QBank) is not an
-   error: the task waits for that payment instead of paying again.
+2. A payment journal (``journal=``) and the invoice as the call's ``reference=``: before the
+   first attempt the journal records the instruction and its idempotency key (derived from the
+   reference, the same in every process), after it QBank's answer. A redelivered task gets the
+   recorded payment back without a request, even days later, past QBank's 24-hour retention of
+   keys; a delivery that died before the answer was recorded sends again with the same key, and
+   QBank replays the first payment. One journal for all the workers: SQLite on one host,
+   PostgreSQL for several (``QBANK_JOURNAL``, default ``sqlite:///qbank-journal.db``).
+3. A delivery that meets the first one still executing at QBank (``409``) follows it to its
+   answer instead of paying again (the SDK does it; ``QBankIdempotencyConflict`` is raised only
+   if it outlives two minutes, and the task retries).
 
 Configuration comes from the environment: ``QBANK_CLIENT_ID``, ``QBANK_CLIENT_SECRET``,
 ``QBANK_BASE_URL`` (e.g. the sandbox: ``python -m qbank_connect.sandbox --port 8080``),
 ``CELERY_BROKER_URL`` (default ``redis://127.0.0.1:6379/0``), ``CELERY_RESULT_BACKEND``,
 ``CELERY_VISIBILITY_TIMEOUT`` (seconds; default 3600, longer than any task may run) and
 ``CELERY_RESTORE_INTERVAL`` (seconds between scans for such messages; default 60).
+Run ``qbank().recover()`` from a periodic task (or at start-up) to settle what a crash left
+pending (docs/exactly-once.md).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from qbank_connect.errors import (
     QBankIdempotencyConflict,
     QBankInternalServerError,
     QBankRateLimitError,
+    QBankStoreUnavailableError,
 )
 
 BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
@@ -66,10 +74,15 @@ _client: QBankConnect | None = None
 
 
 def qbank() -> QBankConnect:
-    """One client per worker process, created on first use (the client is fork-safe anyway)."""
+    """One client per worker process, created on first use (the client is fork-safe anyway),
+    with the journal every worker shares."""
     global _client
     if _client is None:
-        _client = QBankConnect(timeout=30, max_retries=3)
+        _client = QBankConnect(
+            timeout=30,
+            max_retries=3,
+            journal=os.environ.get("QBANK_JOURNAL", "sqlite:///qbank-journal.db"),
+        )
     return _client
 
 
@@ -77,8 +90,15 @@ def qbank() -> QBankConnect:
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    # Transient failures: retry the task later with the same (derived) key.
-    autoretry_for=(QBankConnectionError, QBankInternalServerError, QBankRateLimitError),
+    # Transient failures (and a journal database that is down: nothing was sent): retry the
+    # task later; the reference, hence the key, is the same.
+    autoretry_for=(
+        QBankConnectionError,
+        QBankInternalServerError,
+        QBankRateLimitError,
+        QBankIdempotencyConflict,
+        QBankStoreUnavailableError,
+    ),
     retry_backoff=True,
     max_retries=5,
 )
@@ -88,30 +108,26 @@ def pay_invoice(
     """Pay one invoice by ACH, once, however many times this task is delivered or retried.
 
     Every field of the payment comes from the task's arguments, fixed when it was enqueued: a
-    redelivery must send the very same body with the same key (a body computed at run time,
-    such as "today" as the effective date, would differ after midnight and QBank would refuse
-    the key as reused: ``ERR_IDEM_002``)."""
-    key = idempotency_key_for("pay_invoice", invoice_id)
-    client = qbank()
-    try:
-        payment = client.payments.create_ach(
-            request={
-                "source_account_id": os.environ.get("QBANK_SOURCE_ACCOUNT", "acc_operating"),
-                "recipient_details": recipient,
-                "amount": amount,
-                "effective_date": effective_date,
-                "memo": f"Invoice {invoice_id}",
-            },
-            idempotency_key=key,
-        )
-    except QBankIdempotencyConflict as conflict:
-        # An earlier delivery's request is still executing at QBank: follow it, don't pay again.
-        payment = client.payments.wait(conflict.transaction_id, timeout=300)
+    redelivery must send the very same body (a body computed at run time, such as "today" as the
+    effective date, would differ after midnight, and the journal would refuse it as another
+    instruction under the same reference: ``QBankReferenceReuseError``, nothing sent)."""
+    reference = f"invoice:{invoice_id}"
+    payment = qbank().payments.create_ach(
+        request={
+            "source_account_id": os.environ.get("QBANK_SOURCE_ACCOUNT", "acc_operating"),
+            "recipient_details": recipient,
+            "amount": amount,
+            "effective_date": effective_date,
+            "memo": f"Invoice {invoice_id}",
+        },
+        reference=reference,
+    )
     _after_payment(invoice_id, payment.id)
     return {
         "invoice_id": invoice_id,
         "payment_id": payment.id,
-        "idempotency_key": key,
+        # The key QBank saw: the same for every delivery of this invoice.
+        "idempotency_key": idempotency_key_for("createAchPayment", reference),
         "status": str(payment.status),
         "pid": os.getpid(),
     }

@@ -91,6 +91,9 @@ RULES: tuple[Rule, ...] = (
     Rule("name", "async_blocking_check", "blocking_check"),
     Rule("name", "async_http_client", "http_client"),
     Rule("name", "gather_async", "gather_threads"),
+    Rule("name", "open_async_journal", "open_journal"),
+    Rule("name", "asynccontextmanager", "contextmanager"),
+    Rule("name", "async_call_blocking", "call_blocking"),  # a worker thread -> a direct call
     # -- prose (docstrings and comments) ----------------------------------------------------
     # Examples in docstrings: `await client.x()` -> `client.x()`, but "and await a decision" stays.
     Rule("prose", re.compile(r"\bawait (?=[A-Za-z_][\w.]*[.(\[])"), ""),
@@ -121,6 +124,13 @@ RULES: tuple[Rule, ...] = (
         "    pool untouched: another thread may have held the pool's locks at the fork).",
     ),
     # -- lines of code ----------------------------------------------------------------------
+    # redis-py: redis.asyncio is the async twin of the redis module.
+    Rule("line", "from redis.asyncio import Redis as AsyncRedis", "from redis import Redis"),
+    Rule(
+        "line",
+        'self._redis: Any = require_driver("redis.asyncio", purpose=purpose)',
+        'self._redis: Any = require_driver("redis", purpose=purpose)',
+    ),
     # Async-only test markers: the blocking tests are plain functions.
     Rule("line", re.compile(r"pytestmark = pytest\.mark\.anyio|@pytest\.mark\.anyio"), ""),
     Rule("line", re.compile(r"pytestmark = \[pytest\.mark\.anyio, (.+)\]"), r"pytestmark = [\1]"),

@@ -1,7 +1,11 @@
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from . import servers
+from .servers import PostgresServer, RedisServer
 
 settings.register_profile("default", deadline=None)
 settings.register_profile(
@@ -25,3 +29,34 @@ def _no_qbank_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "QBANK_WEBHOOK_SECRET",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+# -- real PostgreSQL and Redis servers (tests/servers.py) ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session (skips without the binaries, fails on CI)."""
+    with servers.postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test; dropped afterwards."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One Redis server for the session (skips without redis-server, fails on CI)."""
+    with servers.redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """An empty Redis database number of its own for this test."""
+    return redis_server.fresh_url()

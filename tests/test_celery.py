@@ -181,6 +181,7 @@ def test_a_worker_killed_after_paying_does_not_pay_twice(
         "CELERY_VISIBILITY_TIMEOUT": "2",
         "CELERY_RESTORE_INTERVAL": "1",
         "QBANK_DEMO_MARKER_DIR": str(markers),
+        "QBANK_JOURNAL": f"sqlite:///{tmp_path / 'journal.db'}",
     }
     producer = Celery("producer", broker=redis_url, backend=redis_url)
     producer.conf.broker_transport_options = {"visibility_timeout": 2}
@@ -221,3 +222,12 @@ def test_a_worker_killed_after_paying_does_not_pay_twice(
         assert [p.id for p in mine] == [outcome["payment_id"]]  # exactly one payment
     w2_log = (tmp_path / "w2.log").read_text()
     assert "succeeded" in w2_log
+    # The redelivery was answered by the journal the workers share: it holds the payment.
+    from qbank_connect.journal import SQLiteJournal
+
+    journal = SQLiteJournal(tmp_path / "journal.db")
+    entry = journal.get("createAchPayment", f"invoice:{invoice}")
+    journal.close()
+    assert entry is not None and entry.outcome is not None
+    assert entry.idempotency_key == outcome["idempotency_key"]
+    assert outcome["payment_id"] in entry.outcome.body

@@ -32,6 +32,8 @@ from .errors import (
     QBankPaymentWaitTimeout,
     QBankPermissionDeniedError,
     QBankRateLimitError,
+    QBankReconciliationRequiredError,
+    QBankReferenceReuseError,
     QBankRequestError,
     QBankResponseValidationError,
     QBankServiceUnavailableError,
@@ -42,7 +44,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from . import sandbox, webhooks
+    from . import journal, sandbox, webhooks
     from ._async.client import AsyncQBankConnect
     from ._async.pagination import AsyncPage
     from ._paginator import AsyncPaginator
@@ -75,6 +77,8 @@ __all__ = [
     "QBankPaymentWaitTimeout",
     "QBankPermissionDeniedError",
     "QBankRateLimitError",
+    "QBankReconciliationRequiredError",
+    "QBankReferenceReuseError",
     "QBankRequestError",
     "QBankResponseValidationError",
     "QBankServiceUnavailableError",
@@ -86,6 +90,7 @@ __all__ = [
     "__version__",
     "errors",
     "idempotency_key_for",
+    "journal",
     "models",
     "sandbox",
     "webhooks",
@@ -99,6 +104,7 @@ _LAZY = {
     "QBankConnect": ("._sync.client", "QBankConnect"),
     "QBankConnectClient": ("._sync.client", "QBankConnect"),
     "AsyncQBankConnect": ("._async.client", "AsyncQBankConnect"),
+    "journal": (".journal", None),
     "AsyncPage": ("._async.pagination", "AsyncPage"),
     "AsyncPaginator": ("._paginator", "AsyncPaginator"),
     "Page": ("._sync.pagination", "Page"),

@@ -55,6 +55,8 @@ __all__ = [
     "WebhookMissingHeaderError",
     "WebhookSignatureError",
     "WebhookTimestampError",
+    "QBankReconciliationRequiredError",
+    "QBankReferenceReuseError",
 ]
 
 
@@ -385,3 +387,37 @@ def _safe_text(response: httpx2.Response) -> str:
         return response.text[:2000]
     except Exception:  # a response whose body was never read, or cannot be decoded
         return ""
+
+
+class QBankReferenceReuseError(QBankError):
+    """The ``reference`` was already used for this operation with another request body.
+
+    Nothing was sent. ``reference`` and ``idempotency_key`` name the recorded call."""
+
+    def __init__(self, message: str, *, reference: str, idempotency_key: str) -> None:
+        self.reference = reference
+        self.idempotency_key = idempotency_key
+        super().__init__(message)
+
+
+class QBankReconciliationRequiredError(QBankError):
+    """A journaled call has no recorded outcome and its key is older than QBank's 24-hour
+    retention: sending it again could pay twice, so it was not sent.
+
+    Look the payment up by hand (``payments.list``) with ``idempotency_key``, ``reference`` and
+    ``body_digest``."""
+
+    def __init__(
+        self, message: str, *, reference: str, idempotency_key: str, body_digest: str
+    ) -> None:
+        self.reference = reference
+        self.idempotency_key = idempotency_key
+        self.body_digest = body_digest
+        super().__init__(message)
+
+
+# The stores' errors (token cache, journal, webhook de-duplication) live in their own module.
+from ._store_errors import QBankStoreDriverMissingError as QBankStoreDriverMissingError  # noqa: E402
+from ._store_errors import QBankStoreError as QBankStoreError  # noqa: E402
+from ._store_errors import QBankStoreUnavailableError as QBankStoreUnavailableError  # noqa: E402
+from ._store_errors import QBankStoreURLError as QBankStoreURLError  # noqa: E402

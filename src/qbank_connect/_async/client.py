@@ -6,7 +6,7 @@ import copy
 import os
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
@@ -44,7 +44,10 @@ from .resources import (
 if TYPE_CHECKING:
     import httpx
 
+    from .._journal import JournalEntry, RecoveryResult
     from ..webhooks import Webhooks
+    from .journal import AsyncJournal
+    from .token_cache import AsyncSharedTokens, AsyncTokenStore
 
 __all__ = ["AsyncQBankConnect"]
 
@@ -78,6 +81,13 @@ class AsyncQBankConnect:
         webhook_secret: the secret(s) for ``client.webhooks`` (default: ``QBANK_WEBHOOK_SECRET``).
         default_headers: extra headers sent with every call.
         max_retry_after: the longest ``Retry-After`` (s) honoured; longer ones raise at once.
+        journal: the payment journal for calls made with ``reference=``: a URL
+            (``"sqlite:///qbank-journal.db"``, ``"postgresql://..."``; opened on first use and
+            closed with the client) or a journal object (used as given, never closed here). See
+            ``docs/exactly-once.md``.
+        token_cache: share tokens between processes: ``"sqlite:///..."``, ``"redis://..."``,
+            ``"postgresql://..."`` or an :class:`~qbank_connect.token_cache.AsyncTokenStore`
+            (see docs/exactly-once.md).
     """
 
     accounts: AsyncAccounts
@@ -113,6 +123,8 @@ class AsyncQBankConnect:
         webhook_secret: str | Sequence[str] | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
+        journal: str | AsyncJournal | None = None,
+        token_cache: AsyncTokenStore | str | None = None,
     ) -> None:
         setup_logging_from_env()
         self.base_url = resolve_base_url(base_url, environment)
@@ -121,6 +133,9 @@ class AsyncQBankConnect:
         http = AsyncHTTP(http_client)
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
         tokens: AsyncTokens
+        self._token_cache: AsyncSharedTokens | None = None
+        if token is not None and token_cache is not None:
+            raise ValueError("token_cache= shares OAuth tokens: it cannot be used with token=")
         if token is not None:
             if not callable(token) and (not isinstance(token, str) or not token):
                 raise ValueError("token must be a non-empty string or a callable returning one")
@@ -140,15 +155,25 @@ class AsyncQBankConnect:
                 validate_scopes(scopes),
                 method=token_auth_method,
             )
-            tokens = AsyncOAuthTokens(
-                AsyncTokenEndpoint(
-                    http,
-                    credentials,
-                    token_url=self.base_url + "/token",
-                    user_agent=user_agent(),
-                    max_retry_after=max_retry_after,
-                )
+            endpoint = AsyncTokenEndpoint(
+                http,
+                credentials,
+                token_url=self.base_url + "/token",
+                user_agent=user_agent(),
+                max_retry_after=max_retry_after,
             )
+            tokens = AsyncOAuthTokens(endpoint)
+            if token_cache is not None:
+                from .token_cache import AsyncSharedTokens  # only with a cache: sqlite3, crypto
+
+                tokens = self._token_cache = AsyncSharedTokens.open(
+                    token_cache,
+                    endpoint,
+                    client_id=self.client_id,
+                    client_secret=Secret(secret),
+                    scopes=validate_scopes(scopes),
+                    base_url=self.base_url,
+                )
         self._requester = AsyncRequester(
             http,
             tokens,
@@ -156,6 +181,11 @@ class AsyncQBankConnect:
             default_headers=default_headers,
             max_retry_after=max_retry_after,
         )
+        if journal is not None:
+            from .journal import open_async_journal  # only clients with a journal load it
+
+            self._requester.journal = open_async_journal(journal)
+        self._owns_journal = isinstance(journal, str)
         if webhook_secret is None:
             webhook_secret = os.environ.get("QBANK_WEBHOOK_SECRET") or None
         # Checked now, so a bad secret fails at start-up rather than on the first delivery.
@@ -204,6 +234,50 @@ class AsyncQBankConnect:
         clone._bind_resources()
         return clone
 
+    @property
+    def journal(self) -> AsyncJournal | None:
+        """The payment journal (``journal=``), or ``None`` without one.
+
+        Example::
+
+            for entry in await client.journal.pending():
+                print(entry.reference, entry.idempotency_key)
+        """
+        return self._requester.journal
+
+    async def recover(self) -> list[RecoveryResult]:
+        """Settle the journal's pending calls (what a crash left without an answer); one
+        :class:`~qbank_connect.journal.RecoveryResult` per entry.
+
+        Each is sent again with its own idempotency key (QBank replays the first execution's
+        answer, or executes it once); a ``409`` is followed to its answer. One whose key is older
+        than QBank's 24-hour retention is never sent again (it could pay twice): it is reported
+        as ``"reconcile"``, with its key, reference and body digest. Uploads are reported as
+        ``"needs_file"`` (the journal keeps the file's digest, not its bytes).
+
+        Example::
+
+            for result in await client.recover():
+                if result.action == "reconcile":
+                    alert(result.reference, result.idempotency_key, result.body_digest)
+        """
+        journal = self._requester.journal
+        if journal is None:
+            raise ValueError("recover() needs a journal: create the client with journal=...")
+        from .._journal import RECOVERABLE
+        from .journaling import recover_journal
+
+        requester, timeout, max_retries = self._requester, self.timeout, self.max_retries
+
+        async def send(entry: JournalEntry, key: str) -> httpx2.Response:
+            return await requester.resend(entry, key, timeout=timeout, max_retries=max_retries)
+
+        def model(operation: str) -> type[Any] | None:
+            found = RECOVERABLE.get(operation)
+            return None if found is None else found[1]
+
+        return await recover_journal(journal, send, model)
+
     async def authenticate(self) -> None:
         """Fetch a token now, e.g. to check the credentials at start-up (calls do it anyway).
 
@@ -223,6 +297,10 @@ class AsyncQBankConnect:
             await client.aclose()
         """
         await self._requester.http.aclose()
+        if self._owns_journal and self._requester.journal is not None:
+            await self._requester.journal.aclose()
+        if self._token_cache is not None:
+            await self._token_cache.aclose()
 
     async def __aenter__(self) -> AsyncQBankConnect:
         return self

@@ -16,6 +16,7 @@ import pydantic
 from .._concurrency import blocking_check, sleep
 from .._config import user_agent
 from .._idempotency import idempotency_key_for, new_idempotency_key
+from .._journal import RECOVERABLE
 from .._logging import logger
 from .._options import RequestOptions
 from .._response import RAW, RawResponse, error_from_response, parse_model
@@ -26,7 +27,9 @@ from .http import HTTP
 from .pagination import Page
 
 if TYPE_CHECKING:
+    from .._journal import JournalEntry
     from ..models.pages import ListEnvelope
+    from .journal import Journal
 
 __all__ = ["Requester"]
 
@@ -59,6 +62,8 @@ class Requester:
         headers = {"Accept": _JSON, "User-Agent": user_agent()}
         headers.update(default_headers or {})
         self._headers = headers
+        self.journal: Journal | None = None
+        """The client's payment journal (``journal=``): calls with a ``reference`` go through it."""
 
     def request(self, options: RequestOptions, cast_to: type[M]) -> M:
         """Send the call and parse the answer into ``cast_to``.
@@ -66,7 +71,64 @@ class Requester:
         Inside ``with_raw_response`` the answer is a :class:`RawResponse` instead (the public
         wrappers type it so)."""
         key = self._key(options)
+        if options.reference is not None and self.journal is not None:
+            return self._journaled(options, cast_to, key)
         return self._send(options, key, lambda response: parse_model(cast_to, response, key))
+
+    def _journaled(self, options: RequestOptions, cast_to: type[M], key: str | None) -> M:
+        """A call with a reference on a client with a journal: recorded before its first
+        attempt, answered from the journal once settled (``docs/exactly-once.md``)."""
+        from .journaling import call_journaled, journal_entry
+
+        assert self.journal is not None and key is not None
+        started = time.monotonic()
+        raw = RAW.get()
+        entry = journal_entry(options, key)
+
+        def send(key: str) -> httpx2.Response:
+            token = RAW.set(False)  # the journal needs the answer itself, raw or not
+            try:
+                return self._send(options._replace(idempotency_key=key), key, _itself)
+            finally:
+                RAW.reset(token)
+
+        response = call_journaled(self.journal, entry, send)
+
+        def parse(response: httpx2.Response) -> M:
+            return parse_model(cast_to, response, key)
+
+        if raw:
+            answer = RawResponse(
+                response,
+                parse=parse,
+                idempotency_key=key,
+                retries_taken=0,
+                elapsed=timedelta(seconds=time.monotonic() - started),
+            )
+            return cast(M, answer)
+        return parse(response)
+
+    def resend(
+        self, entry: JournalEntry, key: str, *, timeout: httpx2.Timeout, max_retries: int
+    ) -> httpx2.Response:
+        """Send a journaled JSON call again from its entry, under ``key`` (``recover()``)."""
+        path = RECOVERABLE[entry.operation][0]
+        options = RequestOptions(
+            "POST",
+            path,
+            entry.operation,
+            path,
+            json_body=entry.body.encode("utf-8"),
+            transactional=True,
+            idempotency_key=key,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        token = RAW.set(False)
+        try:
+            return self._send(options, key, _itself)
+        finally:
+            RAW.reset(token)
 
     def request_page(
         self,
@@ -248,6 +310,10 @@ class Requester:
                 retries,
                 (time.monotonic() - started) * 1000,
             )
+
+
+def _itself(response: httpx2.Response) -> httpx2.Response:
+    return response
 
 
 def _not_rewindable(error: QBankError) -> QBankError:

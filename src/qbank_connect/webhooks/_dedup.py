@@ -2,7 +2,9 @@
 
 The de-duplicator checks its arguments and keys on the event id; where the ids live is a store
 with two atomic operations, ``claim(event_id, ttl) -> bool`` and ``release(event_id)`` (plus
-``seen``, ``clear`` and ``__len__``). The store today is :class:`_MemoryStore`, in this process.
+``seen``, ``clear`` and ``__len__``). Without ``store=`` it is :class:`_MemoryStore`, in this
+process; ``store="sqlite:///..." | "postgresql://..." | "redis://..."`` shares it between
+processes (``qbank_connect._dedup_stores``), and any object with those methods is used as given.
 """
 
 from __future__ import annotations
@@ -87,24 +89,29 @@ class _MemoryStore:
 
 
 class EventDeduplicator:
-    """Remembers event ids in memory so a re-delivered event is acknowledged but handled once.
+    """Remembers event ids so a re-delivered event is acknowledged but handled once.
 
     QBank delivers at least once: a retried event has a new ``Webhook-Event-ID`` header but the
     same body ``id``, which is the key used here. Entries expire after ``ttl`` (default 72 h,
-    QBank's retry window) and the oldest are dropped beyond ``max_entries``. Thread-safe; fine to
-    call from async code (it never blocks for long).
+    QBank's retry window).
 
-    The memory is per process and lost on restart. With several workers or processes, use the
-    durable pattern instead: in the same database transaction as your side effect, insert
-    ``event.id`` into a table with a UNIQUE constraint (or ``INSERT ... ON CONFLICT DO NOTHING``)
-    and skip the work when the row already exists; answer 200 either way.
+    Without ``store=`` the ids live in this process's memory (the oldest dropped beyond
+    ``max_entries``, all lost on restart; thread-safe, fine to call from async code). With
+    ``store="sqlite:///dedup.db"`` (processes on one host), ``"postgresql://..."`` or
+    ``"redis://..."`` every process and restart shares them: a claim is atomic in the store, so
+    of two receivers given the same event at once exactly one handles it. Those stores block
+    on I/O: in an async receiver call them in a worker thread
+    (``await anyio.to_thread.run_sync(dedup.first_time, event)``). ``clock`` (wall-clock
+    seconds for the SQLite and PostgreSQL stores) is for tests. For exactly-once *effects*,
+    the strongest pattern is still to insert ``event.id`` with a UNIQUE constraint in the same
+    database transaction as your side effect.
 
     If handling fails after :meth:`first_time`, call :meth:`release` and answer 500 so QBank's
     retry is handled again.
 
     Example::
 
-        dedup = EventDeduplicator()
+        dedup = EventDeduplicator(store="redis://cache.internal:6379/0")
 
         event = client.webhooks.unwrap(body, headers)
         if dedup.first_time(event):
@@ -121,7 +128,8 @@ class EventDeduplicator:
         max_entries: int = 10_000,
         ttl: float | timedelta = timedelta(hours=72),
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
+        store: str | _EventStore | None = None,
     ) -> None:
         if not is_int(max_entries) or max_entries < 1:
             raise ValueError("max_entries must be a positive int")
@@ -132,7 +140,34 @@ class EventDeduplicator:
             raise ValueError("ttl must be positive and finite")
         self._max_entries = max_entries
         self._ttl = float(ttl_seconds)
-        self._store: _EventStore = _MemoryStore(max_entries, clock)
+        self._store: _EventStore
+        self._owned = isinstance(store, str)
+        if store is None:
+            self._store = _MemoryStore(max_entries, clock or time.monotonic)
+        elif isinstance(store, str):
+            from .._dedup_stores import open_event_store  # drivers only when asked for
+
+            self._store = open_event_store(store, clock=clock)
+        elif all(callable(getattr(store, m, None)) for m in ("claim", "release", "seen", "clear")):
+            self._store = store
+        else:
+            raise TypeError(
+                "store must be a store URL (sqlite:///..., postgresql://..., redis://...) or an "
+                f"object with claim/release/seen/clear methods, not {type(store).__name__}"
+            )
+
+    def close(self) -> None:
+        """Close the store's connections if it was opened from a URL.
+
+        Example::
+
+            dedup = EventDeduplicator(store="redis://cache:6379/0")
+            ...
+            dedup.close()
+        """
+        close = getattr(self._store, "close", None)
+        if self._owned and callable(close):
+            close()
 
     def first_time(self, event: WebhookEvent | str) -> bool:
         """Record the event and return True if it was not seen (within ``ttl``) before.
@@ -195,7 +230,9 @@ class EventDeduplicator:
         return len(self._store)
 
     def __repr__(self) -> str:
-        return f"EventDeduplicator(max_entries={self._max_entries}, ttl={self._ttl:g})"
+        if isinstance(self._store, _MemoryStore):
+            return f"EventDeduplicator(max_entries={self._max_entries}, ttl={self._ttl:g})"
+        return f"EventDeduplicator(ttl={self._ttl:g}, store={self._store!r})"
 
 
 def _event_key(event: object) -> str:

@@ -1,0 +1,179 @@
+"""One SQLite database file shared by threads and processes on one host (both client trees).
+
+The file is created ``0600`` before SQLite opens it (SQLite gives its ``-wal`` and ``-shm``
+files the same mode). Connections run in WAL mode with a busy timeout, in autocommit mode
+(``isolation_level=None``): callers open transactions themselves with :func:`immediate`.
+Each process opens its own connection (one opened before ``os.fork()`` is never used in the
+child), and threads take turns on it. Every SQLite failure reaches the caller as
+:class:`~qbank_connect.errors.QBankStoreUnavailableError` naming the file.
+
+Example::
+
+    db = SQLiteDatabase("/var/lib/qbank/qbank.db", schema="CREATE TABLE IF NOT EXISTS t (k TEXT)")
+
+    def add(conn: sqlite3.Connection, key: str) -> None:
+        with immediate(conn):
+            conn.execute("INSERT INTO t VALUES (?)", (key,))
+
+    db.run(add, "k1")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+from ._concurrency import Lock
+from ._store_errors import QBankStoreUnavailableError
+
+__all__ = ["BUSY_TIMEOUT", "SQLiteDatabase", "immediate"]
+
+BUSY_TIMEOUT = 30.0
+"""Seconds a statement waits for another connection's write lock before failing."""
+
+_T = TypeVar("_T")
+
+# Connections inherited from a parent process: never used, never closed (closing them could
+# disturb the parent), only kept from the garbage collector.
+_inherited: list[sqlite3.Connection] = []
+
+
+class SQLiteDatabase:
+    """A SQLite file, its schema applied on first use; see the module docstring."""
+
+    def __init__(self, path: str, *, schema: str = "") -> None:
+        self.path = path
+        self._schema = schema
+        self._lock = Lock()
+        self._conn: tuple[int, sqlite3.Connection] | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"SQLiteDatabase({self.path!r})"
+
+    def run(self, function: Callable[..., _T], *args: Any) -> _T:
+        """``function(connection, *args)`` on this process's connection, one thread at a time.
+
+        A transaction ``function`` left open (by an exception) is rolled back."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                return function(conn, *args)
+            except sqlite3.Error as exc:
+                raise self.error(exc) from None
+            finally:
+                if conn.in_transaction:
+                    conn.rollback()
+
+    def ensure(self) -> None:
+        """Open this process's connection (applying the schema) if it is not open yet."""
+        self.run(_nothing)
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection of its own (e.g. to hold a write lock while awaiting); close it."""
+        if self._closed:
+            raise QBankStoreUnavailableError(f"{self!r} is closed")
+        self._create_file()
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise self.error(exc) from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise QBankStoreUnavailableError(
+                    f"{self.path}: SQLite cannot use WAL mode here (got {mode!r}); "
+                    "use a local file system"
+                )
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self.error(exc) from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def close(self) -> None:
+        """Close this process's connection; later calls raise."""
+        with self._lock:
+            self._closed = True
+            held, self._conn = self._conn, None
+            if held is not None and held[0] == os.getpid():
+                held[1].close()
+
+    def error(self, exc: sqlite3.Error) -> QBankStoreUnavailableError:
+        """The named error for a SQLite failure on this file."""
+        text = str(exc)
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in text.replace("-", ""):
+            text = "the file (or its directory) is read-only"
+        elif not isinstance(exc, sqlite3.OperationalError) and "not a database" in text:
+            text = "the file is not a SQLite database (corrupt, or another kind of file)"
+        elif isinstance(exc, sqlite3.DatabaseError) and "malformed" in text:
+            text = "the database is corrupt (malformed)"
+        return QBankStoreUnavailableError(f"SQLite store {self.path}: {text}")
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise QBankStoreUnavailableError(f"{self!r} is closed")
+        pid = os.getpid()
+        held = self._conn
+        if held is not None and held[0] == pid:
+            return held[1]
+        if held is not None:
+            _inherited.append(held[1])
+        conn = self.connect()
+        try:
+            if self._schema:
+                conn.executescript(self._schema)
+            # Take the write lock once: a read-only file or directory fails here, at start-up.
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self.error(exc) from None
+        self._conn = (pid, conn)
+        return conn
+
+    def _create_file(self) -> None:
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(self.path, flags, 0o600)
+        except FileNotFoundError:
+            raise QBankStoreUnavailableError(
+                f"SQLite store {self.path}: its directory does not exist"
+            ) from None
+        except IsADirectoryError:
+            raise QBankStoreUnavailableError(f"SQLite store {self.path} is a directory") from None
+        except PermissionError:
+            raise QBankStoreUnavailableError(
+                f"SQLite store {self.path}: the file is read-only (or not ours to open)"
+            ) from None
+        except OSError as exc:
+            raise QBankStoreUnavailableError(
+                f"SQLite store {self.path}: cannot open ({exc.strerror})"
+            ) from None
+        os.close(fd)
+
+
+def _nothing(conn: sqlite3.Connection) -> None:
+    pass
+
+
+@contextlib.contextmanager
+def immediate(conn: sqlite3.Connection) -> Generator[sqlite3.Connection, None, None]:
+    """``BEGIN IMMEDIATE`` (the write lock, waited for up to the busy timeout) ... ``COMMIT``;
+    rolled back on an exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,402 @@
+# Generated from src/qbank_connect/_async/token_cache.py by scripts/unasync.py: do not edit.
+# Change the async source and run `python scripts/unasync.py`.
+"""The shared token cache: one token per (client, scopes, server) for every
+process using the same store, refreshed by one of them at a time.
+
+``QBankConnect(..., token_cache=...)`` takes a store URL (``sqlite:///...``,
+``postgresql://...``, ``redis://...``) or an :class:`TokenStore` of your own. Inside a
+process the client's single flight stays as it is (one ``POST /token`` however many tasks wait);
+across processes, the one that finds no fresh entry takes the store's lock (SQLite ``BEGIN
+IMMEDIATE``, a PostgreSQL advisory lock, Redis ``SET NX PX`` released only by its holder), looks
+again, and only then asks QBank. Entries are sealed with AES-GCM under a key derived from the
+client secret (see ``qbank_connect._token_cache``); one that does not open (altered, or sealed
+with another secret) is ignored and replaced.
+
+Example::
+
+    client = QBankConnect(token_cache="redis://cache.internal:6379/0")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Generator, Sequence
+from typing import Any
+
+from .._auth import AccessToken
+from .._concurrency import sleep
+from .._logging import logger
+from .._secrets import Secret
+from .._sqlite import immediate
+from .._store_errors import QBankStoreUnavailableError
+from .._stores import StoreURL, parse_store_url
+from .._token_cache import TokenSealer, token_cache_key
+from .auth import OAuthTokens, TokenFetcher, Tokens
+from .stores import PostgresStore, RedisStore, SQLiteStore, SQLiteTransaction
+
+__all__ = [
+    "LOCK_TIMEOUT",
+    "PostgresTokenStore",
+    "RedisTokenStore",
+    "SQLiteTokenStore",
+    "SharedTokens",
+    "TokenStore",
+    "open_async_token_store",
+]
+
+LOCK_TIMEOUT = 120.0
+"""Seconds a process waits for another one's refresh (a token request takes at most ~100 s with
+its retries); after that it asks for a token itself rather than fail the call."""
+
+_KEEP_AFTER_REFRESH = 3600.0  # an entry outlives its refresh time by this much, then is dropped
+
+
+class TokenStore:
+    """Where the shared token cache keeps its entries: implement this for a store of your own.
+
+    Values are opaque encrypted bytes; ``expires_at`` (wall-clock seconds, ``math.inf``: never)
+    is when the store may forget the entry. :meth:`lock` is held by the process that refreshes
+    the token; the default does nothing, so without your own lock each process may refresh.
+
+    Example::
+
+        class DictStore(TokenStore):
+            def __init__(self) -> None:
+                self.entries: dict[str, bytes] = {}
+
+            def load(self, key: str) -> bytes | None:
+                return self.entries.get(key)
+
+            def save(self, key: str, value: bytes, expires_at: float) -> None:
+                self.entries[key] = value
+
+        client = QBankConnect(token_cache=DictStore())
+    """
+
+    def load(self, key: str) -> bytes | None:
+        """The value saved under ``key``, or None."""
+        raise NotImplementedError
+
+    def save(self, key: str, value: bytes, expires_at: float) -> None:
+        """Save ``value`` under ``key``, replacing any other."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def lock(self, key: str) -> Generator[None, None]:
+        """Hold the refresh lock of ``key`` across processes (default: no lock)."""
+        yield
+
+    def close(self) -> None:
+        """Release the store's connections (called by the client for stores it opened)."""
+
+
+class SQLiteTokenStore(TokenStore):
+    """Entries in a SQLite file (``0600``, WAL): processes on one host. The refresh lock is the
+    file's write lock (``BEGIN IMMEDIATE``), released by SQLite if its holder dies."""
+
+    _SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS qbank_token_cache ("
+        " key TEXT PRIMARY KEY, value BLOB NOT NULL, expires_at REAL NOT NULL);"
+    )
+
+    def __init__(self, url: StoreURL | str) -> None:
+        url = url if isinstance(url, StoreURL) else parse_store_url(url, argument="token_cache")
+        self.store = SQLiteStore(url, schema=self._SCHEMA)
+        self._held: dict[str, SQLiteTransaction] = {}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.store.url.redacted!r}>"
+
+    def load(self, key: str) -> bytes | None:
+        held = self._held.get(key)
+        if held is not None:
+            return held.run(_sqlite_load, key)
+        return self.store.run(_sqlite_load, key)
+
+    def save(self, key: str, value: bytes, expires_at: float) -> None:
+        held = self._held.get(key)
+        if held is not None:
+            held.run(_sqlite_save, key, value, expires_at)
+        else:
+            self.store.run(_sqlite_save_now, key, value, expires_at)
+
+    @contextlib.contextmanager
+    def lock(self, key: str) -> Generator[None, None]:
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        entered = False
+        while True:
+            try:
+                with self.store.transaction() as tx:
+                    entered = True
+                    self._held[key] = tx
+                    try:
+                        yield
+                    finally:
+                        del self._held[key]
+                return
+            except QBankStoreUnavailableError as exc:
+                # Only a wait that ran out (another process refreshing for long) is retried.
+                if entered or "locked" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    break
+        _lock_timed_out(self)
+        yield
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _sqlite_load(conn: sqlite3.Connection, key: str) -> bytes | None:
+    row = conn.execute("SELECT value FROM qbank_token_cache WHERE key = ?", (key,)).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def _sqlite_save(conn: sqlite3.Connection, key: str, value: bytes, expires_at: float) -> None:
+    conn.execute("DELETE FROM qbank_token_cache WHERE expires_at < ?", (time.time(),))
+    conn.execute(
+        "INSERT INTO qbank_token_cache (key, value, expires_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+        (key, value, expires_at if math.isfinite(expires_at) else 1e18),
+    )
+
+
+def _sqlite_save_now(conn: sqlite3.Connection, key: str, value: bytes, expires_at: float) -> None:
+    with immediate(conn):
+        _sqlite_save(conn, key, value, expires_at)
+
+
+class PostgresTokenStore(TokenStore):
+    """Entries in a PostgreSQL table; the refresh lock is a session advisory lock on a
+    connection of its own, released by the server if its holder dies."""
+
+    _SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS qbank_token_cache ("
+        " key text PRIMARY KEY, value bytea NOT NULL, expires_at double precision NOT NULL)"
+    )
+
+    def __init__(self, url: StoreURL | str) -> None:
+        url = url if isinstance(url, StoreURL) else parse_store_url(url, argument="token_cache")
+        self.store = PostgresStore(url, schema=self._SCHEMA, purpose="token_cache=")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.store.url.redacted!r}>"
+
+    def load(self, key: str) -> bytes | None:
+        with self.store.connection() as conn:
+            cursor = conn.execute("SELECT value FROM qbank_token_cache WHERE key = %s", (key,))
+            row = cursor.fetchone()
+        return None if row is None else bytes(row[0])
+
+    def save(self, key: str, value: bytes, expires_at: float) -> None:
+        with self.store.connection() as conn:
+            conn.execute(
+                "INSERT INTO qbank_token_cache (key, value, expires_at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (key) DO UPDATE"
+                " SET value = excluded.value, expires_at = excluded.expires_at",
+                (key, value, expires_at if math.isfinite(expires_at) else 1e18),
+            )
+            conn.execute("DELETE FROM qbank_token_cache WHERE expires_at < %s", (time.time(),))
+
+    @contextlib.contextmanager
+    def lock(self, key: str) -> Generator[None, None]:
+        with self.store.dedicated() as conn:
+            conn.execute(
+                "SELECT set_config('lock_timeout', %s, false)", (f"{int(LOCK_TIMEOUT * 1000)}ms",)
+            )
+            try:
+                conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+            except self.store._psycopg.errors.LockNotAvailable:
+                _lock_timed_out(self)
+                yield
+                return
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+
+    def close(self) -> None:
+        self.store.close()
+
+
+# Deletes the lock only if it still holds our token (not one taken after ours expired).
+_REDIS_RELEASE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
+
+
+class RedisTokenStore(TokenStore):
+    """Entries as Redis strings that expire by themselves; the refresh lock is ``SET NX PX``
+    with a random token, released only by its holder (and after ``LOCK_TIMEOUT`` anyway)."""
+
+    def __init__(self, url: StoreURL | str) -> None:
+        url = url if isinstance(url, StoreURL) else parse_store_url(url, argument="token_cache")
+        self.store = RedisStore(url, purpose="token_cache=")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.store.url.redacted!r}>"
+
+    def load(self, key: str) -> bytes | None:
+        client = self.store.client()
+        try:
+            value: Any = client.get(key)
+        except self.store._redis.RedisError as exc:
+            raise self.store.error(exc) from None
+        return None if value is None else bytes(value)
+
+    def save(self, key: str, value: bytes, expires_at: float) -> None:
+        client = self.store.client()
+        try:
+            if math.isfinite(expires_at):
+                client.set(key, value, pxat=max(int(expires_at * 1000), 1))
+            else:
+                client.set(key, value)
+        except self.store._redis.RedisError as exc:
+            raise self.store.error(exc) from None
+
+    @contextlib.contextmanager
+    def lock(self, key: str) -> Generator[None, None]:
+        client = self.store.client()
+        name, token = key + ":lock", secrets.token_hex(16)
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        delay = 0.005
+        try:
+            while not client.set(name, token, nx=True, px=int(LOCK_TIMEOUT * 1000)):
+                if time.monotonic() > deadline:
+                    _lock_timed_out(self)
+                    token = ""
+                    break
+                sleep(delay)
+                delay = min(delay * 2, 0.1)
+        except self.store._redis.RedisError as exc:
+            raise self.store.error(exc) from None
+        try:
+            yield
+        finally:
+            if token:
+                try:
+                    client.eval(_REDIS_RELEASE, 1, name, token)
+                except self.store._redis.RedisError as exc:
+                    raise self.store.error(exc) from None
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _lock_timed_out(store: TokenStore) -> None:
+    logger.warning(
+        "token cache %r: no refresh lock after %.0fs; fetching a token without it",
+        store,
+        LOCK_TIMEOUT,
+    )
+
+
+_STORES: dict[str, Callable[[StoreURL], TokenStore]] = {
+    "sqlite": SQLiteTokenStore,
+    "postgresql": PostgresTokenStore,
+    "redis": RedisTokenStore,
+}
+
+
+def open_async_token_store(value: object) -> tuple[TokenStore, bool]:
+    """The store ``token_cache=`` names, and whether the client opened it (and so closes it)."""
+    if isinstance(value, TokenStore):
+        return value, False
+    if not isinstance(value, str):
+        raise ValueError(
+            "token_cache must be a store URL (sqlite:///..., postgresql://..., redis://...) "
+            f"or a token store object (TokenStore), not {type(value).__name__}"
+        )
+    url = parse_store_url(value, argument="token_cache")
+    return _STORES[url.kind](url), True
+
+
+class SharedTokens(Tokens):
+    """Tokens shared through a :class:`TokenStore`; same interface as ``OAuthTokens``.
+
+    ``fetch`` asks QBank for a token; it runs only in the process holding the store's lock,
+    after a second look found no fresh token there."""
+
+    refreshable = True
+
+    def __init__(
+        self,
+        store: TokenStore,
+        fetch: TokenFetcher,
+        *,
+        key: str,
+        client_secret: Secret,
+        owned: bool = False,
+    ) -> None:
+        self.store = store
+        self.key = key
+        self._owned = owned
+        self._fetch = fetch
+        self._sealer = TokenSealer(client_secret, key)
+        self._rejected: str | None = None  # the authorization a 401 refused
+        self._local = OAuthTokens(self._shared)  # single flight inside the process
+
+    @classmethod
+    def open(
+        cls,
+        token_cache: object,
+        fetch: TokenFetcher,
+        *,
+        client_id: str,
+        client_secret: Secret,
+        scopes: Sequence[str] | None,
+        base_url: str,
+    ) -> SharedTokens:
+        """The token source of ``token_cache=`` (a URL is checked here, before any I/O)."""
+        store, owned = open_async_token_store(token_cache)
+        key = token_cache_key(client_id, scopes, base_url)
+        return cls(store, fetch, key=key, client_secret=client_secret, owned=owned)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.store!r}>"
+
+    def close(self) -> None:
+        """Close the store if the client opened it from a URL (not a store object you gave)."""
+        if self._owned:
+            self.store.close()
+
+    def get(self) -> AccessToken:
+        return self._local.get()
+
+    def invalidate(self, token: AccessToken) -> None:
+        self._rejected = token.authorization
+        self._local.invalidate(token)
+
+    def _shared(self) -> AccessToken:
+        token = self._cached()
+        if token is not None:
+            return token
+        with self.store.lock(self.key):
+            token = self._cached()  # another process may have refreshed while we waited
+            if token is not None:
+                return token
+            token = self._fetch()
+            blob = self._sealer.seal(token)
+            entry = self._sealer.open(blob)
+            assert entry is not None
+            self.store.save(self.key, blob, entry.refresh_at + _KEEP_AFTER_REFRESH)
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("token cache %r: stored a new token", self.store)
+            return token
+
+    def _cached(self) -> AccessToken | None:
+        blob = self.store.load(self.key)
+        if blob is None:
+            return None
+        entry = self._sealer.open(bytes(blob))
+        if entry is None:
+            logger.warning("token cache %r: an entry did not decrypt; fetching anew", self.store)
+            return None
+        if not entry.is_fresh() or entry.authorization == self._rejected:
+            return None
+        return entry.access_token()
