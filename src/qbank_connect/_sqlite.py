@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
@@ -85,7 +86,7 @@ class SQLiteDatabase:
             raise self.error(exc) from None
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _use_wal(conn)
             if str(mode).lower() != "wal":
                 raise QBankStoreUnavailableError(
                     f"{self.path}: SQLite cannot use WAL mode here (got {mode!r}); "
@@ -160,6 +161,22 @@ class SQLiteDatabase:
                 f"SQLite store {self.path}: cannot open ({exc.strerror})"
             ) from None
         os.close(fd)
+
+
+def _use_wal(conn: sqlite3.Connection) -> str:
+    # Switching to WAL takes an exclusive lock without SQLite's busy handler: processes opening a
+    # new file at once retry here. A file already in WAL mode (the usual case) needs no switch.
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if mode == "wal":
+                return mode
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _nothing(conn: sqlite3.Connection) -> None:
