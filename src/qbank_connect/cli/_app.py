@@ -41,6 +41,16 @@ webhooks = _group("webhooks", "Send a signed test delivery, or verify a captured
 for _sub in (auth, accounts, balances, transactions, payments, transfers, positive_pay, webhooks):
     app.add_typer(_sub)
 
+PageSize = Annotated[
+    int,
+    typer.Option(
+        "--page-size",
+        metavar="N",
+        help="Items per request; every page is fetched anyway.",
+        min=1,
+        max=100,
+    ),
+]
 JsonSource = Annotated[
     str,
     typer.Option("--json", help="The request body: a JSON file, or - for stdin.", metavar="FILE|-"),
@@ -76,10 +86,10 @@ def auth_check(*, target: Target, fmt: Format) -> None:
 
 # --- accounts, balances, transactions ---------------------------------------------------------
 @command(accounts, "list", operation="listAccounts")
-def accounts_list(*, target: Target, fmt: Format) -> None:
+def accounts_list(page_size: PageSize = 100, *, target: Target, fmt: Format) -> None:
     """List every account (all pages)."""
     with connect(target) as client:
-        emit_many(client.accounts.list(limit=100), fmt)
+        emit_many(client.accounts.list(limit=page_size), fmt)
 
 
 @command(accounts, "get", operation="getAccount")
@@ -102,14 +112,22 @@ def balances_get(
 
 @command(transactions, "list", operation="listTransactions")
 def transactions_list(
-    account: Annotated[str, typer.Option("--account", help="Account id.", show_default=False)],
+    account: Annotated[
+        str, typer.Option("--account", metavar="ID", help="Account id.", show_default=False)
+    ],
     from_date: Annotated[
         str | None,
-        typer.Option("--from", help="First posting date, YYYY-MM-DD.", show_default=False),
+        typer.Option(
+            "--from", metavar="DATE", help="First posting date, YYYY-MM-DD.", show_default=False
+        ),
     ] = None,
     to_date: Annotated[
-        str | None, typer.Option("--to", help="Last posting date, YYYY-MM-DD.", show_default=False)
+        str | None,
+        typer.Option(
+            "--to", metavar="DATE", help="Last posting date, YYYY-MM-DD.", show_default=False
+        ),
     ] = None,
+    page_size: PageSize = 100,
     *,
     target: Target,
     fmt: Format,
@@ -117,7 +135,7 @@ def transactions_list(
     """List an account's transactions, newest first (all pages)."""
     with connect(target) as client:
         page = client.transactions.list(
-            account_id=account, from_date=from_date, to_date=to_date, limit=100
+            account_id=account, from_date=from_date, to_date=to_date, limit=page_size
         )
         emit_many(page, fmt)
 
@@ -126,18 +144,23 @@ def transactions_list(
 @command(payments, "list", operation="listPayments")
 def payments_list(
     status: Annotated[
-        str | None, typer.Option("--status", help="e.g. P_PENDING, P_FAILED.", show_default=False)
+        str | None,
+        typer.Option(
+            "--status", metavar="STATUS", help="e.g. P_PENDING, P_FAILED.", show_default=False
+        ),
     ] = None,
     account: Annotated[
-        str | None, typer.Option("--account", help="Source account id.", show_default=False)
+        str | None,
+        typer.Option("--account", metavar="ID", help="Source account id.", show_default=False),
     ] = None,
+    page_size: PageSize = 100,
     *,
     target: Target,
     fmt: Format,
 ) -> None:
     """List payments, newest first (all pages), by status and source account."""
     with connect(target) as client:
-        emit_many(client.payments.list(status=status, account_id=account, limit=100), fmt)
+        emit_many(client.payments.list(status=status, account_id=account, limit=page_size), fmt)
 
 
 @command(payments, "get", operation="getPayment")
@@ -153,10 +176,14 @@ def payments_get(
 def payments_wait(
     payment_id: Annotated[str, typer.Argument(metavar="ID")],
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Give up after this many seconds.", min=0)
+        float,
+        typer.Option(
+            "--timeout", metavar="SECONDS", help="Give up after this many seconds.", min=0
+        ),
     ] = 300.0,
     poll_interval: Annotated[
-        float, typer.Option("--poll-interval", help="First poll interval, s.", min=0)
+        float,
+        typer.Option("--poll-interval", metavar="SECONDS", help="First poll interval, s.", min=0),
     ] = 2.0,
     *,
     target: Target,
@@ -190,6 +217,7 @@ def payments_create_ach(
         Path | None,
         typer.Option(
             "--csv",
+            metavar="FILE",
             help="Many payments, one per row; each row's key comes from its reference "
             "column, so re-running the file never pays a row twice.",
             dir_okay=False,
@@ -200,17 +228,22 @@ def payments_create_ach(
         str | None,
         typer.Option(
             "--account",
+            metavar="ID",
             help="--csv: source account for rows without source_account_id.",
             show_default=False,
         ),
     ] = None,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", help="--csv: payments in flight.", min=1, max=64)
+        int,
+        typer.Option(
+            "--concurrency", metavar="N", help="--csv: payments in flight.", min=1, max=64
+        ),
     ] = 8,
     results: Annotated[
         Path | None,
         typer.Option(
             "--results",
+            metavar="FILE",
             help="--csv: where to write the results CSV (default: INPUT.results.csv "
             "next to the input).",
             dir_okay=False,
@@ -270,7 +303,8 @@ def payments_create_wire(
 def payments_upload_ach(
     file: Annotated[Path, typer.Argument(help="The NACHA file.", dir_okay=False)],
     account: Annotated[
-        str | None, typer.Option("--account", help="Source account id.", show_default=False)
+        str | None,
+        typer.Option("--account", metavar="ID", help="Source account id.", show_default=False),
     ] = None,
     *,
     target: Target,
@@ -318,25 +352,29 @@ def positive_pay_create_issue(
 @command(positive_pay, "list-exceptions", operation="listCheckExceptions")
 def positive_pay_list_exceptions(
     account: Annotated[
-        str | None, typer.Option("--account", help="Account id.", show_default=False)
+        str | None, typer.Option("--account", metavar="ID", help="Account id.", show_default=False)
     ] = None,
+    page_size: PageSize = 100,
     *,
     target: Target,
     fmt: Format,
 ) -> None:
     """List presented checks awaiting a pay/return decision (all pages)."""
     with connect(target) as client:
-        emit_many(client.positive_pay.list_exceptions(account_id=account, limit=100), fmt)
+        emit_many(client.positive_pay.list_exceptions(account_id=account, limit=page_size), fmt)
 
 
 # --- webhooks ---------------------------------------------------------------------------------
 @command(webhooks, "send", api=False)
 def webhooks_send(
-    to: Annotated[str, typer.Option("--to", help="The receiver's URL.", show_default=False)],
+    to: Annotated[
+        str, typer.Option("--to", metavar="URL", help="The receiver's URL.", show_default=False)
+    ],
     secret_file: Annotated[
         Path | None,
         typer.Option(
             "--secret-file",
+            metavar="PATH",
             help="The webhook secret (default: QBANK_WEBHOOK_SECRET).",
             dir_okay=False,
             show_default=False,
@@ -355,6 +393,7 @@ def webhooks_send(
         str,
         typer.Option(
             "--status",
+            metavar="STATUS",
             help="Generated event: the payment's final status (P_COMPLETED or P_FAILED).",
         ),
     ] = "P_COMPLETED",
@@ -382,6 +421,7 @@ def webhooks_verify(
         Path | None,
         typer.Option(
             "--secret-file",
+            metavar="PATH",
             help="The webhook secret(s), one per line (default: QBANK_WEBHOOK_SECRET).",
             dir_okay=False,
             show_default=False,
@@ -394,12 +434,14 @@ def webhooks_verify(
         float | None,
         typer.Option(
             "--now",
+            metavar="UNIX_TIME",
             help="When the delivery was received (unix seconds), for a captured one.",
             show_default=False,
         ),
     ] = None,
     tolerance: Annotated[
-        float, typer.Option("--tolerance", help="Allowed clock skew, seconds.", min=0)
+        float,
+        typer.Option("--tolerance", metavar="SECONDS", help="Allowed clock skew, seconds.", min=0),
     ] = 300.0,
     *,
     fmt: Format,
@@ -415,16 +457,25 @@ def webhooks_verify(
 # --- sandbox ----------------------------------------------------------------------------------
 @command(app, "sandbox", api=False, output=False)
 def sandbox(
-    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 8080,
-    host: Annotated[str, typer.Option("--host", help="Interface.")] = "127.0.0.1",
-    token_ttl: Annotated[int, typer.Option("--token-ttl", help="Token lifetime, seconds.")] = 3600,
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="Port (0: any free port).")
+    ] = 8080,
+    host: Annotated[str, typer.Option("--host", metavar="HOST", help="Interface.")] = "127.0.0.1",
+    token_ttl: Annotated[
+        int, typer.Option("--token-ttl", metavar="SECONDS", help="Token lifetime, seconds.")
+    ] = 3600,
     webhook_url: Annotated[
         str | None,
         typer.Option(
-            "--webhook-url", help="POST paymentStatusUpdate events here.", show_default=False
+            "--webhook-url",
+            metavar="URL",
+            help="POST paymentStatusUpdate events here.",
+            show_default=False,
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated data.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", help="Seed of the generated data.")
+    ] = 0,
 ) -> None:
     """Run the sandbox server (the same as python -m qbank_connect.sandbox) until Ctrl-C."""
     from ..sandbox.__main__ import main

@@ -48,6 +48,7 @@ _TARGET = (
             str | None,
             typer.Option(
                 "--client-id",
+                metavar="ID",
                 envvar="QBANK_CLIENT_ID",
                 help="OAuth client id.",
                 rich_help_panel=_CONNECTION,
@@ -62,6 +63,7 @@ _TARGET = (
             Path | None,
             typer.Option(
                 "--secret-file",
+                metavar="PATH",
                 help="Read the client secret from this file (default: QBANK_CLIENT_SECRET). "
                 "A secret is never a flag value.",
                 rich_help_panel=_CONNECTION,
@@ -89,6 +91,7 @@ _TARGET = (
             str | None,
             typer.Option(
                 "--base-url",
+                metavar="URL",
                 envvar="QBANK_BASE_URL",
                 help="API base URL (overrides --environment).",
                 rich_help_panel=_CONNECTION,
@@ -103,6 +106,7 @@ _TARGET = (
             str,
             typer.Option(
                 "--environment",
+                metavar="NAME",
                 envvar="QBANK_ENVIRONMENT",
                 help="production or sandbox.",
                 rich_help_panel=_CONNECTION,
@@ -116,6 +120,7 @@ _TARGET = (
             int | None,
             typer.Option(
                 "--max-retries",
+                metavar="N",
                 help="Automatic retries of a failed call (SDK default: 2).",
                 rich_help_panel=_CONNECTION,
                 show_default=False,
@@ -133,6 +138,7 @@ _OUTPUT = _param(
         Format,
         typer.Option(
             "--output",
+            metavar="auto|table|json|csv",
             help="auto: a table on a terminal, JSON when piped.",
             case_sensitive=False,
         ),
@@ -147,6 +153,7 @@ _TRANSACTIONAL = (
             str | None,
             typer.Option(
                 "--idempotency-key",
+                metavar="UUID",
                 help="The Idempotency-Key (a UUID v4; default: a new one). Re-running with the same "
                 "key executes at most once.",
                 show_default=False,
@@ -160,6 +167,7 @@ _TRANSACTIONAL = (
             str | None,
             typer.Option(
                 "--reference",
+                metavar="TEXT",
                 help="Your reference for this instruction (e.g. an invoice number): the key is "
                 "derived from it, so re-running never pays twice.",
                 show_default=False,
