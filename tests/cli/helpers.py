@@ -79,7 +79,9 @@ class Run:
         return json.loads(self.stdout)
 
     def __repr__(self) -> str:
-        return f"<Run qbank {' '.join(self.args)} -> {self.returncode}\n{self.stdout}\n{self.stderr}>"
+        return (
+            f"<Run qbank {' '.join(self.args)} -> {self.returncode}\n{self.stdout}\n{self.stderr}>"
+        )
 
 
 def qbank_command(*args: str) -> list[str]:

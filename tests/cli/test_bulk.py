@@ -39,8 +39,17 @@ def test_each_row_once_and_a_rerun_sends_nothing_twice(
 ) -> None:
     source = payroll(tmp_path, 12)
     env = served_env(server.base_url)
-    first = qbank("payments", "create-ach", "--csv", str(source), "--account", "acc_payroll",
-                  "--concurrency", "4", env=env)
+    first = qbank(
+        "payments",
+        "create-ach",
+        "--csv",
+        str(source),
+        "--account",
+        "acc_payroll",
+        "--concurrency",
+        "4",
+        env=env,
+    )
     assert first.returncode == 0, first
     summary = first.json()
     assert (summary["rows"], summary["succeeded"], summary["failed"]) == (12, 12, 0)
@@ -50,8 +59,17 @@ def test_each_row_once_and_a_rerun_sends_nothing_twice(
     for row in out:
         assert row["idempotency_key"] == idempotency_key_for("createAchPayment", row["reference"])
 
-    again = qbank("payments", "create-ach", "--csv", str(source), "--account", "acc_payroll",
-                  "--results", str(tmp_path / "again.csv"), env=env)
+    again = qbank(
+        "payments",
+        "create-ach",
+        "--csv",
+        str(source),
+        "--account",
+        "acc_payroll",
+        "--results",
+        str(tmp_path / "again.csv"),
+        env=env,
+    )
     assert again.returncode == 0, again
     assert again.json()["replayed"] == 12
     rerun = results(tmp_path / "again.csv")
@@ -66,8 +84,15 @@ def test_each_row_once_and_a_rerun_sends_nothing_twice(
 def test_retries_are_counted(tmp_path: Path, sandbox: Sandbox, server: SandboxServer) -> None:
     sandbox.faults.fail_next("createAchPayment", times=2, status=503, retry_after=0)
     source = payroll(tmp_path, 3, extra="acc_operating")
-    run = qbank("payments", "create-ach", "--csv", str(source), "--concurrency", "1",
-                env=served_env(server.base_url))
+    run = qbank(
+        "payments",
+        "create-ach",
+        "--csv",
+        str(source),
+        "--concurrency",
+        "1",
+        env=served_env(server.base_url),
+    )
     assert run.returncode == 0, run
     assert run.json()["retried"] >= 1
     out = results(tmp_path / "payroll.results.csv")
@@ -147,6 +172,7 @@ def test_ctrl_c_writes_partial_results_and_the_rerun_completes(
 def test_per_call_keys_do_not_mix_with_csv(tmp_path: Path, flag: str) -> None:
     source = payroll(tmp_path, 1, extra="acc_operating")
     value = idempotency_key_for("x") if flag == "--idempotency-key" else "R"
-    run = qbank("payments", "create-ach", "--csv", str(source), flag, value, "--sandbox",
-                env=cli_env())
+    run = qbank(
+        "payments", "create-ach", "--csv", str(source), flag, value, "--sandbox", env=cli_env()
+    )
     assert_one_line_error(run, 1, "reference column")

@@ -23,7 +23,12 @@ SPEC = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
 
 
 def _commands(tmp: Path) -> dict[str, tuple[tuple[str, ...], str | None]]:
-    for name, body in (("ach", ACH), ("wire", WIRE), ("transfer", TRANSFER), ("check", CHECK_ISSUE)):
+    for name, body in (
+        ("ach", ACH),
+        ("wire", WIRE),
+        ("transfer", TRANSFER),
+        ("check", CHECK_ISSUE),
+    ):
         (tmp / f"{name}.json").write_text(json.dumps(body))
     (tmp / "payroll.ach").write_bytes(
         build_ach_file(
@@ -46,34 +51,68 @@ def _commands(tmp: Path) -> dict[str, tuple[tuple[str, ...], str | None]]:
         "accounts list": (("accounts", "list"), None),
         "accounts get": (("accounts", "get", "acc_operating"), None),
         "balances get": (("balances", "get", "acc_operating"), None),
-        "transactions list": (("transactions", "list", "--account", "acc_operating",
-                               "--page-size", "7"), None),
-        "transactions list dates": (("transactions", "list", "--account", "acc_payroll",
-                                     "--from", "2026-01-01", "--to", "2099-12-31"), None),
+        "transactions list": (
+            ("transactions", "list", "--account", "acc_operating", "--page-size", "7"),
+            None,
+        ),
+        "transactions list dates": (
+            (
+                "transactions",
+                "list",
+                "--account",
+                "acc_payroll",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2099-12-31",
+            ),
+            None,
+        ),
         "payments list": (("payments", "list", "--status", "P_FAILED"), None),
         "payments get": (("payments", "get", UNKNOWN_PAYMENT), None),
         "payments wait": (("payments", "wait", UNKNOWN_PAYMENT), None),
-        "payments create-ach": (("payments", "create-ach", "--json", f"{f}/ach.json",
-                                 "--reference", "INV-1042"), None),
+        "payments create-ach": (
+            ("payments", "create-ach", "--json", f"{f}/ach.json", "--reference", "INV-1042"),
+            None,
+        ),
         "payments create-ach stdin": (("payments", "create-ach", "--json", "-"), json.dumps(ACH)),
         "payments create-wire": (("payments", "create-wire", "--json", f"{f}/wire.json"), None),
-        "payments upload-ach": (("payments", "upload-ach", f"{f}/payroll.ach", "--account",
-                                 "acc_payroll"), None),
+        "payments upload-ach": (
+            ("payments", "upload-ach", f"{f}/payroll.ach", "--account", "acc_payroll"),
+            None,
+        ),
         "transfers create": (("transfers", "create", "--json", f"{f}/transfer.json"), None),
-        "positive-pay create-issue": (("positive-pay", "create-issue", "--json",
-                                       f"{f}/check.json"), None),
-        "positive-pay list-exceptions": (("positive-pay", "list-exceptions", "--account",
-                                          "acc_operating"), None),
+        "positive-pay create-issue": (
+            ("positive-pay", "create-issue", "--json", f"{f}/check.json"),
+            None,
+        ),
+        "positive-pay list-exceptions": (
+            ("positive-pay", "list-exceptions", "--account", "acc_operating"),
+            None,
+        ),
         "csv output": (("accounts", "list", "--output", "csv"), None),
         "table output": (("balances", "get", "acc_operating", "--output", "table"), None),
         "bad json": (("payments", "create-wire", "--json", f"{f}/bad.json"), None),
         "missing json": (("transfers", "create", "--json", f"{f}/nowhere.json"), None),
         "invalid field": (("payments", "create-ach", "--json", f"{f}/negative.json"), None),
         "insufficient funds": (("transfers", "create", "--json", f"{f}/poor.json"), None),
-        "readonly 403": (("payments", "create-ach", "--json", f"{f}/ach.json", "--client-id",
-                          "demo-readonly", "--secret-file", f"{f}/secret"), None),
-        "wrong secret": (("accounts", "list", "--client-id", "demo-client", "--secret-file",
-                          f"{f}/secret"), None),
+        "readonly 403": (
+            (
+                "payments",
+                "create-ach",
+                "--json",
+                f"{f}/ach.json",
+                "--client-id",
+                "demo-readonly",
+                "--secret-file",
+                f"{f}/secret",
+            ),
+            None,
+        ),
+        "wrong secret": (
+            ("accounts", "list", "--client-id", "demo-client", "--secret-file", f"{f}/secret"),
+            None,
+        ),
         "not nacha": (("payments", "upload-ach", f"{f}/not-nacha.ach"), None),
         "debug": (("payments", "create-wire", "--json", f"{f}/bad.json", "--debug"), None),
     }
@@ -107,7 +146,10 @@ def test_auth_check_shows_scopes_not_the_token(runs: dict[str, Run]) -> None:
 def test_accounts(runs: dict[str, Run]) -> None:
     accounts = ok_json(runs["accounts list"])
     assert {a["id"] for a in accounts} == {
-        "acc_operating", "acc_payroll", "acc_reserve", "acc_petty_cash"
+        "acc_operating",
+        "acc_payroll",
+        "acc_reserve",
+        "acc_petty_cash",
     }
     assert ok_json(runs["accounts get"])["id"] == "acc_operating"
 
