@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("typer", reason="the cli extra is not installed")
 pytest.importorskip("rich", reason="the cli extra is not installed")
 
-from qbank_connect.sandbox import Sandbox, SandboxServer  # noqa: E402
+from qbank_connect.sandbox import Sandbox, SandboxServer
 
 START = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
 
