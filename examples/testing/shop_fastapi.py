@@ -8,6 +8,7 @@ click, a retried request) makes one payment.
 from __future__ import annotations
 
 import functools
+from typing import Annotated
 
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel
@@ -32,7 +33,7 @@ class Payee(BaseModel):
 
 @app.post("/invoices/{invoice_id}/pay")
 def pay_invoice(
-    invoice_id: str, payee: Payee, qbank: QBankConnect = Depends(get_qbank)
+    invoice_id: str, payee: Payee, qbank: Annotated[QBankConnect, Depends(get_qbank)]
 ) -> dict[str, str]:
     payment = qbank.payments.create_ach(
         request={

@@ -101,7 +101,7 @@ def test_reference_and_a_different_key_are_refused(tmp_path: Path) -> None:
         KEY,
         "--sandbox",
     )
-    assert_one_line_error(run, 1, "pass only one")
+    assert_one_line_error(run, 1, "not both")
 
 
 def test_503_after_retries(tmp_path: Path, sandbox: Sandbox, server: SandboxServer) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from ._connect import Target, connect
 from ._exit import epilog
-from ._options import command
+from ._options import Keying, command
 from ._output import Format, emit, emit_many, note
 
 __all__ = ["app", "run"]
@@ -253,7 +253,7 @@ def payments_create_ach(
     *,
     target: Target,
     fmt: Format,
-    key: str | None,
+    key: Keying,
 ) -> None:
     """Send an ACH payment (--json), or one per CSV row (--csv)."""
     from ._errors import BadInput
@@ -262,7 +262,7 @@ def payments_create_ach(
     if (json_source is None) == (csv_file is None):
         raise BadInput("give exactly one of --json FILE|- and --csv FILE")
     if csv_file is not None:
-        if key is not None:
+        if key.idempotency_key is not None or key.reference is not None:
             raise BadInput(
                 "--idempotency-key and --reference are per row with --csv (the reference column)"
             )
@@ -281,13 +281,16 @@ def payments_create_ach(
     body = read_json_object(json_source)
     with connect(target) as client:
         _transact(
-            client.with_raw_response.payments.create_ach(request=body, idempotency_key=key), fmt
+            client.with_raw_response.payments.create_ach(
+                request=body, idempotency_key=key.idempotency_key, reference=key.reference
+            ),
+            fmt,
         )
 
 
 @command(payments, "create-wire", operation="createWirePayment", transactional=True)
 def payments_create_wire(
-    json_source: JsonSource, *, target: Target, fmt: Format, key: str | None
+    json_source: JsonSource, *, target: Target, fmt: Format, key: Keying
 ) -> None:
     """Send a wire (real time)."""
     from ._inputs import read_json_object
@@ -295,7 +298,10 @@ def payments_create_wire(
     body = read_json_object(json_source)
     with connect(target) as client:
         _transact(
-            client.with_raw_response.payments.create_wire(request=body, idempotency_key=key), fmt
+            client.with_raw_response.payments.create_wire(
+                request=body, idempotency_key=key.idempotency_key, reference=key.reference
+            ),
+            fmt,
         )
 
 
@@ -309,13 +315,16 @@ def payments_upload_ach(
     *,
     target: Target,
     fmt: Format,
-    key: str | None,
+    key: Keying,
 ) -> None:
     """Upload a NACHA file; each entry becomes a P_PENDING payment."""
     with connect(target) as client:
         _transact(
             client.with_raw_response.payments.upload_ach_file(
-                file, source_account_id=account, idempotency_key=key
+                file,
+                source_account_id=account,
+                idempotency_key=key.idempotency_key,
+                reference=key.reference,
             ),
             fmt,
         )
@@ -323,20 +332,23 @@ def payments_upload_ach(
 
 # --- transfers, positive pay ------------------------------------------------------------------
 @command(transfers, "create", operation="createTransfer", transactional=True)
-def transfers_create(
-    json_source: JsonSource, *, target: Target, fmt: Format, key: str | None
-) -> None:
+def transfers_create(json_source: JsonSource, *, target: Target, fmt: Format, key: Keying) -> None:
     """Move funds between two of the client's accounts (real time)."""
     from ._inputs import read_json_object
 
     body = read_json_object(json_source)
     with connect(target) as client:
-        _transact(client.with_raw_response.transfers.create(request=body, idempotency_key=key), fmt)
+        _transact(
+            client.with_raw_response.transfers.create(
+                request=body, idempotency_key=key.idempotency_key, reference=key.reference
+            ),
+            fmt,
+        )
 
 
 @command(positive_pay, "create-issue", operation="createCheckIssue", transactional=True)
 def positive_pay_create_issue(
-    json_source: JsonSource, *, target: Target, fmt: Format, key: str | None
+    json_source: JsonSource, *, target: Target, fmt: Format, key: Keying
 ) -> None:
     """Register an issued (or voided) check."""
     from ._inputs import read_json_object
@@ -344,7 +356,9 @@ def positive_pay_create_issue(
     body = read_json_object(json_source)
     with connect(target) as client:
         _transact(
-            client.with_raw_response.positive_pay.create_issue(request=body, idempotency_key=key),
+            client.with_raw_response.positive_pay.create_issue(
+                request=body, idempotency_key=key.idempotency_key, reference=key.reference
+            ),
             fmt,
         )
 

@@ -228,7 +228,7 @@ async def _send_all(
             tally.in_flight.add(row.number)
             try:
                 raw = await client.with_raw_response.payments.create_ach(
-                    request=row.request, idempotency_key=row.key
+                    request=row.request, reference=row.reference
                 )
                 payment = raw.parse()
                 result.status = str(payment.status)

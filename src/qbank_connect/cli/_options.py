@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ._connect import Target
-from ._errors import BadInput, guard
+from ._errors import guard
 from ._output import Format
 
-__all__ = ["command", "idempotency_key"]
+__all__ = ["OPERATIONS", "Keying", "command"]
 
 _CONNECTION = "Connection"
 
@@ -184,19 +185,14 @@ _DEBUG = _param(
 )
 
 
-def idempotency_key(operation: str, key: str | None, reference: str | None) -> str | None:
-    """The key to send: ``--idempotency-key``, or derived from ``--reference``, or ``None``
-    (the SDK then makes a fresh one)."""
-    if reference is None:
-        return key
-    if not reference or not reference.isprintable():
-        raise BadInput("--reference must be non-empty printable text")
-    from .._idempotency import idempotency_key_for
+@dataclass(frozen=True)
+class Keying:
+    """How a transactional command keys its request: ``--idempotency-key`` or ``--reference``
+    (the SDK derives the key from the reference and the operation, the same in every process),
+    or neither (the SDK makes a fresh key)."""
 
-    derived = idempotency_key_for(operation, reference)
-    if key is not None and key != derived:
-        raise BadInput("--idempotency-key and --reference give different keys: pass only one")
-    return derived
+    idempotency_key: str | None = None
+    reference: str | None = None
 
 
 def command(
@@ -241,10 +237,7 @@ def command(
                 if output:
                     call["fmt"] = kwargs["output"]
                 if transactional:
-                    assert operation is not None
-                    call["key"] = idempotency_key(
-                        operation, kwargs["idempotency_key"], kwargs["reference"]
-                    )
+                    call["key"] = Keying(kwargs["idempotency_key"], kwargs["reference"])
                 fn(**call)
 
         parameters = [*own, *extra]
