@@ -20,7 +20,7 @@ TEST_REQUIREMENTS = "requirements/test.txt"
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The unit, contract and end-to-end suites, both clients, asyncio and trio."""
-    session.install("-e", ".", "-r", TEST_REQUIREMENTS)
+    session.install("-e", ".[cli]", "-r", TEST_REQUIREMENTS)
     session.run(
         "pytest",
         "-W",
@@ -51,7 +51,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=["3.10", "3.13"])
 def types(session: nox.Session) -> None:
     """mypy --strict and pyright (strict, see pyproject) over the package, oldest and newest Python."""
-    session.install("-e", ".", "mypy", "pyright")
+    session.install("-e", ".[cli]", "mypy", "pyright")
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
 
