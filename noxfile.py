@@ -10,7 +10,7 @@ import shutil
 
 import nox
 
-nox.options.sessions = ["unasync_check", "lint", "types", "tests"]
+nox.options.sessions = ["unasync_check", "lint", "types", "tests", "legacy_httpx"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
@@ -51,7 +51,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=["3.10", "3.13"])
 def types(session: nox.Session) -> None:
     """mypy --strict and pyright (strict, see pyproject) over the package, oldest and newest Python."""
-    session.install("-e", ".[cli]", "mypy", "pyright")
+    # httpx: the legacy client type; the cli extra: typer and rich, which cli/ imports
+    session.install("-e", ".[cli]", "mypy", "pyright", "httpx")
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
 
@@ -105,4 +106,35 @@ def celery(session: nox.Session) -> None:
         session.error("redis-server is not installed (apt-get install redis-server)")
     session.run(
         "pytest", "-W", "error::ResourceWarning", "-rs", "tests/test_celery.py", *session.posargs
+    )
+
+
+# The suites that run again with legacy httpx clients injected (tests/legacy_http.py).
+LEGACY_SUITES = [
+    f"tests/{tree}/test_{name}.py"
+    for tree in ("_async", "_sync")
+    for name in (
+        "e2e",
+        "errors",
+        "faults_malformed",
+        "retries",
+        "idempotency",
+        "auth",
+        "resources",
+        "pipeline",
+    )
+]
+
+
+@nox.session(python="3.11")
+def legacy_httpx(session: nox.Session) -> None:
+    """The end-to-end and error-map suites again, the SDK given legacy httpx clients."""
+    session.install("-e", ".", "-r", TEST_REQUIREMENTS, "httpx")
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        *LEGACY_SUITES,
+        *session.posargs,
+        env={"QBANK_TEST_HTTP_LIBRARY": "httpx"},
     )

@@ -86,6 +86,8 @@ RULES: tuple[Rule, ...] = (
     Rule("name", "async_context_identity", "sync_context_identity"),
     Rule("name", "async_raw_method", "raw_method"),
     Rule("name", "async_paginated", "paginated"),
+    Rule("name", "async_transport", "transport"),
+    Rule("name", "legacy_async_client", "legacy_client"),
     Rule("name", "async_blocking_check", "blocking_check"),
     Rule("name", "async_http_client", "http_client"),
     Rule("name", "gather_async", "gather_threads"),

@@ -15,6 +15,8 @@ from typing import Any, Union
 import anyio
 import httpx2
 
+from .legacy_http import LEGACY, legacy_async_client, legacy_client
+
 BASE_URL = "https://api.qbank.test/v1"
 CLIENT_ID = "client-123"
 CLIENT_SECRET = "p@ss:w/rd+%=s3cr3t-VALUE"
@@ -151,9 +153,13 @@ class MockAPI:
         return httpx2.MockTransport(self.handle_async)
 
     def http_client(self) -> httpx2.Client:
+        if LEGACY:
+            return legacy_client(self.transport())  # type: ignore[no-any-return]
         return httpx2.Client(transport=self.transport())
 
     def async_http_client(self) -> httpx2.AsyncClient:
+        if LEGACY:
+            return legacy_async_client(self.async_transport())  # type: ignore[no-any-return]
         return httpx2.AsyncClient(transport=self.async_transport())
 
 

@@ -33,6 +33,7 @@ from qbank_connect.sandbox import (
 )
 
 from ..concurrency import gather_async
+from ..legacy_http import LEGACY, legacy_async_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
@@ -88,8 +89,16 @@ async def bank(request: pytest.FixtureRequest) -> AsyncIterator[Bank]:
     with Sandbox(start=START) as sandbox:
         if request.param == "socket":
             with sandbox.serve() as server:
-                # Over the socket the SDK uses its own connection pool, as it would in production.
-                yield Bank(sandbox, server.base_url, None)
+                # Over the socket the SDK uses its own connection pool, as it would in production
+                # (or, in the legacy-httpx run, a plain httpx.AsyncClient).
+                if LEGACY:
+                    async with legacy_async_client() as http:
+                        yield Bank(sandbox, server.base_url, http)
+                else:
+                    yield Bank(sandbox, server.base_url, None)
+        elif LEGACY:
+            async with legacy_async_client(sandbox.async_transport()) as http:
+                yield Bank(sandbox, sandbox.base_url, http)
         else:
             async with sandbox.async_http_client() as http:
                 yield Bank(sandbox, sandbox.base_url, http)

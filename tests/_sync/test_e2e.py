@@ -35,6 +35,7 @@ from qbank_connect.sandbox import (
 )
 
 from ..concurrency import gather_threads
+from ..legacy_http import LEGACY, legacy_client
 
 pytestmark = [pytest.mark.e2e]
 
@@ -90,8 +91,16 @@ def bank(request: pytest.FixtureRequest) -> Iterator[Bank]:
     with Sandbox(start=START) as sandbox:
         if request.param == "socket":
             with sandbox.serve() as server:
-                # Over the socket the SDK uses its own connection pool, as it would in production.
-                yield Bank(sandbox, server.base_url, None)
+                # Over the socket the SDK uses its own connection pool, as it would in production
+                # (or, in the legacy-httpx run, a plain httpx.Client).
+                if LEGACY:
+                    with legacy_client() as http:
+                        yield Bank(sandbox, server.base_url, http)
+                else:
+                    yield Bank(sandbox, server.base_url, None)
+        elif LEGACY:
+            with legacy_client(sandbox.transport()) as http:
+                yield Bank(sandbox, sandbox.base_url, http)
         else:
             with sandbox.http_client() as http:
                 yield Bank(sandbox, sandbox.base_url, http)

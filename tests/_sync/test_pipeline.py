@@ -12,6 +12,7 @@ import pytest
 from qbank_connect import Page, QBankConnect, RawResponse, idempotency_key_for
 from qbank_connect.errors import QBankBadRequestError, QBankClosedError, QBankRequestError
 
+from ..legacy_http import LEGACY
 from ..mock_api import (
     BASE_URL,
     CLIENT_ID,
@@ -186,3 +187,17 @@ def test_client_secret_post_sends_the_credentials_as_form_fields(api: MockAPI) -
 def test_an_unknown_token_auth_method_fails_at_construction(api: MockAPI) -> None:
     with pytest.raises(ValueError, match="token_auth_method"):
         make_client(api, token_auth_method="private_key_jwt")
+
+
+def test_the_raw_response_is_the_sending_librarys_own(api: MockAPI) -> None:
+    # In the legacy-httpx run (nox -s legacy_httpx) the client was given an httpx.Client.
+    api.route("GET", "/balances/acc_operating", httpx2.Response(200, json=balance_json()))
+    client = make_client(api)
+    raw = client.with_raw_response.balances.get("acc_operating")
+    assert type(raw.http_response).__module__.split(".")[0] == ("httpx" if LEGACY else "httpx2")
+    assert raw.parse().account_id == "acc_operating"
+
+
+def test_a_wrong_http_client_fails_at_construction() -> None:
+    with pytest.raises(ValueError, match=r"httpx2\.Client \(or a legacy httpx\.Client\)"):
+        QBankConnect(token="t", http_client=object())  # type: ignore[arg-type]

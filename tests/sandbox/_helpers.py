@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
 import httpx2
+import yaml
 
 from qbank_connect.sandbox import (
     ACCOUNT_OPERATING,
@@ -16,8 +18,31 @@ from qbank_connect.sandbox import (
     SANDBOX_ROUTING_NUMBER,
 )
 
+SPEC: dict[str, Any] = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml").read_text()
+)
 START = datetime(2026, 11, 21, 10, 7, 30, tzinfo=timezone.utc)
 TODAY = START.date().isoformat()
+
+
+def resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow ``$ref`` pointers inside the spec."""
+    while "$ref" in node:
+        target: Any = SPEC
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def form_credentials(**fields: str) -> dict[str, str]:
+    """A client_secret_post token form for the demo client, plus ``fields``."""
+    return {
+        "grant_type": "client_credentials",
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": DEMO_CLIENT_SECRET,
+        **fields,
+    }
 
 
 def new_key() -> str:
@@ -47,14 +72,7 @@ def get_token(
 
 async def get_token_async(http: httpx2.AsyncClient) -> str:
     """The demo client's token, by form fields (client_secret_post) this time."""
-    response = await http.post(
-        "/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": DEMO_CLIENT_ID,
-            "client_secret": DEMO_CLIENT_SECRET,
-        },
-    )
+    response = await http.post("/token", data=form_credentials())
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 

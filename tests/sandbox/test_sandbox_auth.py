@@ -17,7 +17,7 @@ from qbank_connect.sandbox import (
     SandboxClient,
 )
 
-from ._helpers import START, ach_body, basic_auth, get_token, new_key
+from ._helpers import START, ach_body, basic_auth, form_credentials, get_token, new_key
 
 SPECIAL_SECRET = "p@ss:w/rd+%= ü"
 
@@ -58,15 +58,7 @@ def test_token_over_both_transports(raw_http: httpx2.Client, sandbox: Sandbox) -
 
 
 def test_client_secret_post(raw_http: httpx2.Client) -> None:
-    response = raw_http.post(
-        "/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": DEMO_CLIENT_ID,
-            "client_secret": DEMO_CLIENT_SECRET,
-            "scope": "balances.read accounts.read",
-        },
-    )
+    response = raw_http.post("/token", data=form_credentials(scope="balances.read accounts.read"))
     assert response.status_code == 200
     assert response.json()["scope"] == "balances.read accounts.read"
 

@@ -7,13 +7,11 @@ import re
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import jsonschema
 import pytest
-import yaml
 
 from qbank_connect.sandbox import (
     ACCOUNT_OPERATING,
@@ -27,16 +25,17 @@ from qbank_connect.sandbox import (
 )
 
 from ._helpers import (
+    SPEC,
     ach_body,
     basic_auth,
     get_token,
     issue_body,
     new_key,
+    resolve,
     transfer_body,
     wire_body,
 )
 
-SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml").read_text())
 RFC3339_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 FORMATS = jsonschema.FormatChecker()
@@ -45,15 +44,6 @@ FORMATS = jsonschema.FormatChecker()
 @FORMATS.checks("date-time")
 def _is_datetime(value: object) -> bool:
     return not isinstance(value, str) or bool(RFC3339_MS.match(value))
-
-
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = SPEC
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def validate(instance: Any, schema: dict[str, Any]) -> None:
@@ -87,10 +77,10 @@ def check_response(response: httpx2.Response) -> tuple[str, int]:
     status = response.status_code
     responses = operation["responses"]
     if str(status) in responses:
-        spec_response = _resolve(responses[str(status)])
+        spec_response = resolve(responses[str(status)])
     else:
         assert status >= 400 and "default" in responses, f"{op_id}: undeclared status {status}"
-        spec_response = _resolve(responses["default"])
+        spec_response = resolve(responses["default"])
     # every response: a UUID Request-Id
     request_id = response.headers.get("request-id")
     assert request_id, f"{op_id} {status}: no Request-Id"
@@ -105,7 +95,7 @@ def check_response(response: httpx2.Response) -> tuple[str, int]:
     body = response.json()
     validate(body, content[content_type]["schema"])
     for name, header in spec_response.get("headers", {}).items():
-        header_schema = _resolve(header)["schema"]
+        header_schema = resolve(header)["schema"]
         value = response.headers.get(name)
         if value is None:
             continue

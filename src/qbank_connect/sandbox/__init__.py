@@ -15,18 +15,19 @@ Or from a shell: ``python -m qbank_connect.sandbox --port 8080``. See ``docs/san
 
 from __future__ import annotations
 
-from ._app import Request, Response
-from ._auth import ALL_SCOPES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, OPERATION_SCOPES, SandboxClient
-from ._bank import (
+from ._auth import ALL_SCOPES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxClient
+from ._faults import CHAOS_KINDS, ERROR_KINDS, Faults
+from ._http import Request, Response
+from ._nacha import NachaEntry, build_ach_file, parse_ach_file
+from ._operations import OPERATION_SCOPES, TRANSACTIONAL_OPERATIONS
+from ._outbox import WebhookAttempt, WebhookDelivery
+from ._rules import (
     ACH_BATCH_MINUTES,
     ACH_RETURN_ACCOUNT_NUMBERS,
     WIRE_FAIL_ACCOUNT_NUMBER,
     WIRE_SLOW_ACCOUNT_NUMBER,
     WIRE_SLOW_SECONDS,
 )
-from ._faults import CHAOS_KINDS, ERROR_KINDS, TRANSACTIONAL_OPERATIONS, Faults
-from ._nacha import NachaEntry, build_ach_file, parse_ach_file
-from ._outbox import WebhookAttempt, WebhookDelivery
 from ._sandbox import (
     DEFAULT_BASE_URL,
     DEMO_READONLY_CLIENT_ID,

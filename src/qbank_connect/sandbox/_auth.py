@@ -1,11 +1,11 @@
-"""Clients, OAuth 2.0 client-credentials tokens and the scope each operation needs."""
+"""Clients, OAuth 2.0 client-credentials tokens and Basic credentials."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import unquote_plus
@@ -14,7 +14,6 @@ __all__ = [
     "ALL_SCOPES",
     "DEMO_CLIENT_ID",
     "DEMO_CLIENT_SECRET",
-    "OPERATION_SCOPES",
     "SandboxClient",
     "Token",
     "TokenStore",
@@ -36,22 +35,6 @@ ALL_SCOPES: tuple[str, ...] = (
     "positivepay.issues.write",
     "positivepay.exceptions.read",
 )
-
-# From the `security` of each operation in spec/openapi.yaml.
-OPERATION_SCOPES: Mapping[str, str] = {
-    "listAccounts": "accounts.read",
-    "getAccount": "accounts.read",
-    "getBalance": "balances.read",
-    "listTransactions": "transactions.read",
-    "listPayments": "payments.read",
-    "getPayment": "payments.read",
-    "createAchPayment": "payments.ach.write",
-    "uploadAchFile": "payments.ach.write",
-    "createWirePayment": "payments.wire.write",
-    "createTransfer": "transfers.write",
-    "createCheckIssue": "positivepay.issues.write",
-    "listCheckExceptions": "positivepay.exceptions.read",
-}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import itertools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,42 +17,23 @@ from ._nacha import NachaEntry
 from ._records import (
     Account,
     AchFile,
-    Audit,
     CheckException,
     CheckIssue,
+    Origin,
     Payment,
     Transaction,
+    counterparty,
+)
+from ._rules import (
+    ACH_RETURN_ACCOUNT_NUMBERS,
+    WIRE_FAIL_ACCOUNT_NUMBER,
+    WIRE_SLOW_ACCOUNT_NUMBER,
+    WIRE_SLOW_SECONDS,
+    next_ach_batch,
 )
 from ._seed import build_seed, seeded_uuid
 
-__all__ = [
-    "ACH_BATCH_MINUTES",
-    "ACH_RETURN_ACCOUNT_NUMBERS",
-    "Bank",
-    "InsufficientFunds",
-    "WIRE_FAIL_ACCOUNT_NUMBER",
-    "WIRE_SLOW_ACCOUNT_NUMBER",
-    "WIRE_SLOW_SECONDS",
-    "next_ach_batch",
-]
-
-ACH_BATCH_MINUTES = 15
-
-ACH_RETURN_ACCOUNT_NUMBERS: Mapping[str, tuple[str, str]] = {
-    "000000000": ("R01", "Insufficient Funds"),
-    "000000002": ("R02", "Account Closed"),
-    "000000003": ("R03", "No Account/Unable to Locate Account"),
-}
-"""Recipient account numbers whose ACH payment is returned (``P_FAILED``) at settlement."""
-
-WIRE_FAIL_ACCOUNT_NUMBER = "999999999"
-"""A wire to this beneficiary account number fails at once (``P_FAILED``, code ``AC04``)."""
-
-WIRE_SLOW_ACCOUNT_NUMBER = "888888888"
-"""A wire to this beneficiary account number answers ``P_PROCESSING`` and completes
-``WIRE_SLOW_SECONDS`` later on the sandbox clock."""
-
-WIRE_SLOW_SECONDS = 60
+__all__ = ["Bank", "InsufficientFunds"]
 
 
 @dataclass(frozen=True)
@@ -64,21 +45,8 @@ class InsufficientFunds:
     requested: Decimal
 
 
-def next_ach_batch(after: datetime, effective: date | None) -> datetime:
-    """The first 15-minute batch strictly after ``after``, not before ``effective`` (UTC)."""
-    base = after.replace(second=0, microsecond=0)
-    boundary = base.replace(minute=0) + timedelta(
-        minutes=(base.minute // ACH_BATCH_MINUTES + 1) * ACH_BATCH_MINUTES
-    )
-    if effective is not None:
-        start_of_day = datetime.combine(effective, time(0, 0), tzinfo=timezone.utc)
-        boundary = max(boundary, start_of_day)
-    return boundary
-
-
-def _last4(number: str) -> str | None:
-    digits = "".join(c for c in number if c.isdigit())
-    return digits[-4:] if len(digits) >= 4 else None
+def _amount(text: str) -> Decimal:
+    return Decimal(text).quantize(Decimal("0.01"))
 
 
 class Bank:
@@ -137,12 +105,50 @@ class Bank:
         self._open.pop(payment.id, None)
         self._on_final(payment)
 
+    # payments ----------------------------------------------------------------------------
+    def _new_payment(
+        self,
+        origin: Origin,
+        payment_id: str,
+        kind: str,
+        source: Account,
+        amount: Decimal,
+        counterparty: dict[str, str | None],
+        *,
+        status: str,
+        reason: str,
+        direction: str = "credit",
+        currency: str | None = None,
+        effective_date: date | None = None,
+        memo: str | None = None,
+    ) -> Payment:
+        now = origin.audit.timestamp
+        payment = Payment(
+            id=payment_id,
+            seq=next(self._seq),
+            client_id=origin.client_id,
+            idempotency_key=origin.idempotency_key,
+            type=kind,
+            direction=direction,
+            status=status,
+            amount=amount,
+            currency=currency or source.currency,
+            source_account_id=source.id,
+            counterparty=counterparty,
+            created_at=now,
+            audit=origin.audit,
+            effective_date=effective_date or now.date(),
+            memo=memo,
+        )
+        payment.set_status(status, now, reason)
+        self.payments[payment.id] = payment
+        return payment
+
     # ACH ---------------------------------------------------------------------------------
     def _new_ach(
         self,
+        origin: Origin,
         payment_id: str,
-        client_id: str,
-        key: str | None,
         source: Account,
         *,
         amount: Decimal,
@@ -151,63 +157,38 @@ class Bank:
         routing: str,
         account_number: str,
         effective: date | None,
-        memo: str | None,
-        audit: Audit,
-        now: datetime,
-        file_id: str | None = None,
+        memo: str | None = None,
     ) -> Payment:
-        payment = Payment(
-            id=payment_id,
-            seq=next(self._seq),
-            client_id=client_id,
-            idempotency_key=key,
-            type="ach",
-            direction=direction,
+        payment = self._new_payment(
+            origin,
+            payment_id,
+            "ach",
+            source,
+            amount,
+            counterparty(name, account_number, routing_number=routing),
             status="P_PENDING",
-            amount=amount,
-            currency=source.currency,
-            source_account_id=source.id,
-            counterparty={
-                "name": name,
-                "account_id": None,
-                "account_number_last4": _last4(account_number),
-                "routing_number": routing,
-                "bic": None,
-            },
-            created_at=now,
-            audit=audit,
-            effective_date=effective or now.date(),
+            reason="Accepted; waiting for the next ACH batch",
+            direction=direction,
+            effective_date=effective,
             memo=memo,
-            ach_file_id=file_id,
-            settle_at=next_ach_batch(now, effective),
-            planned_failure=ACH_RETURN_ACCOUNT_NUMBERS.get(account_number),
         )
-        payment.set_status("P_PENDING", now, "Accepted; waiting for the next ACH batch")
+        payment.settle_at = next_ach_batch(origin.audit.timestamp, effective)
+        payment.planned_failure = ACH_RETURN_ACCOUNT_NUMBERS.get(account_number)
         if direction == "credit":
             source.available -= amount  # funds are held at submission
-        self.payments[payment.id] = payment
         self._open[payment.id] = payment
         return payment
 
-    def create_ach(
-        self,
-        payment_id: str,
-        client_id: str,
-        key: str,
-        body: Mapping[str, Any],
-        audit: Audit,
-        now: datetime,
-    ) -> Payment | InsufficientFunds:
+    def create_ach(self, origin: Origin, body: Mapping[str, Any]) -> Payment | InsufficientFunds:
         source = self.accounts[body["source_account_id"]]
-        amount = Decimal(body["amount"]).quantize(Decimal("0.01"))
+        amount = _amount(body["amount"])
         direction = body.get("direction", "credit")
         if direction == "credit" and amount > source.available:
             return InsufficientFunds(source.id, source.available, amount)
         recipient = body["recipient_details"]
         return self._new_ach(
-            payment_id,
-            client_id,
-            key,
+            origin,
+            origin.id,
             source,
             amount=amount,
             direction=direction,
@@ -216,20 +197,10 @@ class Bank:
             account_number=recipient["account_number"],
             effective=date.fromisoformat(body["effective_date"]),
             memo=body.get("memo"),
-            audit=audit,
-            now=now,
         )
 
     def create_ach_file(
-        self,
-        file_id: str,
-        client_id: str,
-        key: str,
-        source_id: str,
-        file_name: str | None,
-        entries: list[NachaEntry],
-        audit: Audit,
-        now: datetime,
+        self, origin: Origin, source_id: str, file_name: str | None, entries: list[NachaEntry]
     ) -> AchFile | InsufficientFunds:
         source = self.accounts[source_id]
         credit = sum((e.amount for e in entries if e.direction == "credit"), Decimal("0.00"))
@@ -237,21 +208,20 @@ class Bank:
         if credit > source.available:
             return InsufficientFunds(source.id, source.available, credit)
         ach_file = AchFile(
-            id=file_id,
-            client_id=client_id,
+            id=origin.id,
+            client_id=origin.client_id,
             file_name=file_name,
             status="VALIDATED",
             total_credit=credit,
             total_debit=debit,
             payment_ids=[],
-            received_at=now,
-            audit=audit,
+            received_at=origin.audit.timestamp,
+            audit=origin.audit,
         )
         for entry in entries:
             payment = self._new_ach(
+                origin,
                 self.new_uuid(),
-                client_id,
-                key,
                 source,
                 amount=entry.amount,
                 direction=entry.direction,
@@ -259,13 +229,10 @@ class Bank:
                 routing=entry.routing_number,
                 account_number=entry.account_number,
                 effective=entry.effective_date,
-                memo=None,
-                audit=audit,
-                now=now,
-                file_id=file_id,
             )
+            payment.ach_file_id = ach_file.id
             ach_file.payment_ids.append(payment.id)
-        self.files[file_id] = ach_file
+        self.files[ach_file.id] = ach_file
         return ach_file
 
     def _settle_ach(self, payment: Payment, at: datetime) -> None:
@@ -290,46 +257,31 @@ class Bank:
         self._finalize(payment)
 
     # Wires -------------------------------------------------------------------------------
-    def create_wire(
-        self,
-        payment_id: str,
-        client_id: str,
-        key: str,
-        body: Mapping[str, Any],
-        audit: Audit,
-        now: datetime,
-    ) -> Payment | InsufficientFunds:
+    def create_wire(self, origin: Origin, body: Mapping[str, Any]) -> Payment | InsufficientFunds:
         source = self.accounts[body["source_account_id"]]
-        amount = Decimal(body["amount"]).quantize(Decimal("0.01"))
+        amount = _amount(body["amount"])
         if amount > source.available:
             return InsufficientFunds(source.id, source.available, amount)
+        now = origin.audit.timestamp
         beneficiary = body["beneficiary"]
         account_number = beneficiary["account_number"]
-        payment = Payment(
-            id=payment_id,
-            seq=next(self._seq),
-            client_id=client_id,
-            idempotency_key=key,
-            type="wire",
-            direction="credit",
+        payment = self._new_payment(
+            origin,
+            origin.id,
+            "wire",
+            source,
+            amount,
+            counterparty(
+                beneficiary["name"],
+                account_number,
+                routing_number=beneficiary.get("routing_number"),
+                bic=beneficiary.get("bic"),
+            ),
             status="P_PROCESSING",
-            amount=amount,
-            currency=body.get("currency", source.currency),
-            source_account_id=source.id,
-            counterparty={
-                "name": beneficiary["name"],
-                "account_id": None,
-                "account_number_last4": _last4(account_number),
-                "routing_number": beneficiary.get("routing_number"),
-                "bic": beneficiary.get("bic"),
-            },
-            created_at=now,
-            audit=audit,
-            effective_date=now.date(),
+            reason="Released to the wire network",
+            currency=body.get("currency"),
             memo=body.get("purpose"),
         )
-        self.payments[payment.id] = payment
-        payment.set_status("P_PROCESSING", now, "Released to the wire network")
         if account_number == WIRE_FAIL_ACCOUNT_NUMBER:
             payment.failure_code = "AC04"
             payment.failure_reason = "Beneficiary account closed"
@@ -355,45 +307,31 @@ class Bank:
 
     # Transfers ---------------------------------------------------------------------------
     def create_transfer(
-        self,
-        payment_id: str,
-        client_id: str,
-        key: str,
-        body: Mapping[str, Any],
-        audit: Audit,
-        now: datetime,
+        self, origin: Origin, body: Mapping[str, Any]
     ) -> Payment | InsufficientFunds:
         source = self.accounts[body["source_account_id"]]
         destination = self.accounts[body["destination_account_id"]]
-        amount = Decimal(body["amount"]).quantize(Decimal("0.01"))
+        amount = _amount(body["amount"])
         if amount > source.available:
             return InsufficientFunds(source.id, source.available, amount)
-        payment = Payment(
-            id=payment_id,
-            seq=next(self._seq),
-            client_id=client_id,
-            idempotency_key=key,
-            type="transfer",
-            direction="credit",
+        now = origin.audit.timestamp
+        payment = self._new_payment(
+            origin,
+            origin.id,
+            "transfer",
+            source,
+            amount,
+            counterparty(
+                destination.name,
+                destination.number,
+                account_id=destination.id,
+                routing_number=destination.routing_number,
+            ),
             status="P_PROCESSING",
-            amount=amount,
-            currency=source.currency,
-            source_account_id=source.id,
-            counterparty={
-                "name": destination.name,
-                "account_id": destination.id,
-                "account_number_last4": destination.number[-4:],
-                "routing_number": destination.routing_number,
-                "bic": None,
-            },
-            created_at=now,
-            audit=audit,
-            effective_date=now.date(),
+            reason="Book transfer",
             memo=body.get("memo"),
-            destination_account_id=destination.id,
         )
-        self.payments[payment.id] = payment
-        payment.set_status("P_PROCESSING", now, "Book transfer")
+        payment.destination_account_id = destination.id
         source.available -= amount
         source.ledger -= amount
         destination.available += amount
@@ -405,20 +343,18 @@ class Bank:
         return payment
 
     # Positive Pay ------------------------------------------------------------------------
-    def create_check_issue(
-        self, issue_id: str, client_id: str, body: Mapping[str, Any], audit: Audit
-    ) -> CheckIssue:
+    def create_check_issue(self, origin: Origin, body: Mapping[str, Any]) -> CheckIssue:
         issue = CheckIssue(
-            id=issue_id,
-            client_id=client_id,
+            id=origin.id,
+            client_id=origin.client_id,
             account_id=body["account_id"],
             check_number=body["check_number"],
-            amount=Decimal(body["amount"]).quantize(Decimal("0.01")),
+            amount=_amount(body["amount"]),
             issue_date=date.fromisoformat(body["issue_date"]),
             payee_name=body["payee_name"],
             void=bool(body.get("void", False)),
             status="RECEIVED",
-            audit=audit,
+            audit=origin.audit,
         )
         self.issues[issue.id] = issue
         if not issue.void:

@@ -13,23 +13,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ._operations import TRANSACTIONAL_OPERATIONS
+
 __all__ = [
     "CHAOS_KINDS",
     "ERROR_KINDS",
-    "TRANSACTIONAL_OPERATIONS",
     "FaultDecision",
     "Faults",
 ]
 
 ERROR_KINDS: tuple[str, ...] = ("500", "502", "503", "504", "429")
 CHAOS_KINDS: tuple[str, ...] = (*ERROR_KINDS, "latency", "drop")
-TRANSACTIONAL_OPERATIONS: tuple[str, ...] = (
-    "createAchPayment",
-    "uploadAchFile",
-    "createWirePayment",
-    "createTransfer",
-    "createCheckIssue",
-)
 
 
 @dataclass(frozen=True)

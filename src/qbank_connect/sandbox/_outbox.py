@@ -158,7 +158,8 @@ class Outbox:
             thread.join(timeout=15)
 
     def _run(self) -> None:
-        with httpx2.Client(timeout=10.0) as client:
+        client = httpx2.Client(timeout=10.0)
+        with client:
             while True:
                 with self._cond:
                     while not self._closed and (

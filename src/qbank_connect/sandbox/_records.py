@@ -15,9 +15,11 @@ __all__ = [
     "Audit",
     "CheckException",
     "CheckIssue",
+    "Origin",
     "Payment",
     "StatusChange",
     "Transaction",
+    "counterparty",
     "money",
 ]
 
@@ -43,6 +45,36 @@ class Audit:
             "actor": self.actor,
             "request_id": self.request_id,
         }
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who creates a record and under which id: the transaction id claimed with the
+    idempotency key, the client, the key and the request's audit fields (``timestamp`` is now)."""
+
+    id: str
+    client_id: str
+    idempotency_key: str | None
+    audit: Audit
+
+
+def counterparty(
+    name: str,
+    account_number: str,
+    *,
+    account_id: str | None = None,
+    routing_number: str | None = None,
+    bic: str | None = None,
+) -> dict[str, str | None]:
+    """A payment's ``counterparty``: only the last four digits of the account number."""
+    digits = "".join(c for c in account_number if c.isdigit())
+    return {
+        "name": name,
+        "account_id": account_id,
+        "account_number_last4": digits[-4:] if len(digits) >= 4 else None,
+        "routing_number": routing_number,
+        "bic": bic,
+    }
 
 
 @dataclass

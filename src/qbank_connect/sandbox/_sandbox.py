@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from .._closing import Closing
-from ._app import App, Request, Response
+from ._app import App, run_blocking
 from ._auth import (
     ALL_SCOPES,
     DEMO_CLIENT_ID,
@@ -23,6 +23,7 @@ from ._auth import (
 from ._bank import Bank
 from ._clock import Clock
 from ._faults import Faults
+from ._http import Request, Response
 from ._outbox import Outbox, WebhookDelivery
 from ._records import Payment, money
 from ._server import SandboxServer
@@ -111,7 +112,6 @@ class Sandbox(Closing):
             clock=self.clock,
             bank=self._bank,
             tokens=TokenStore(token_ttl),
-            outbox=self._outbox,
             faults=self.faults,
             lock=self._lock,
             base_path=urlsplit(self.base_url).path or "/",
@@ -219,7 +219,7 @@ class Sandbox(Closing):
     # running it ----------------------------------------------------------------------------
     def handle(self, request: Request) -> Response | None:
         """Serve one request synchronously (None: the connection is dropped)."""
-        return self._app.handle(request)
+        return run_blocking(self._app.exchange(request)).response
 
     def transport(self) -> SandboxTransport:
         """An ``httpx2.BaseTransport`` answering in process."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 import traceback
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from .._closing import Closing
-from ._app import App, Request
+from ._app import App, run_blocking
+from ._http import SYSTEM_ERRORS, Request, Response, error_response, framed
 
 __all__ = ["SandboxServer"]
 
@@ -93,8 +94,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         body = self._read_body()
         if body is None:
-            self.send_error(400, "Bad request body framing")
-            self.close_connection = True
+            issue = {"field": "body", "issue": "has invalid Content-Length or chunked framing"}
+            refusal = error_response(
+                str(uuid.uuid4()), 400, "ERR_VAL_001", "The request is invalid.", details=[issue]
+            )
+            self._send(framed(self.command, refusal), close=True)
             return
         split = urlsplit(self.path)
         request = Request.build(
@@ -102,33 +106,37 @@ class _Handler(BaseHTTPRequestHandler):
         )
         app = cast(_HTTPServer, self.server).app
         try:
-            outcome = app.begin(request)
-            response = outcome.response
-            if outcome.pending is not None:
-                if outcome.latency:
-                    time.sleep(outcome.latency)
-                response = app.finish(outcome.pending)
+            reply = run_blocking(app.exchange(request))
         except Exception:  # a sandbox bug: show it, answer like a real server would
             traceback.print_exc()
-            self.send_error(500, "Internal sandbox error")
-            self.close_connection = True
+            code, message = SYSTEM_ERRORS[500]
+            failure = error_response(str(uuid.uuid4()), 500, code, message)
+            self._send(framed(self.command, failure), close=True)
             return
-        if outcome.drop:
+        if reply.response is None:
             # Commit then drop: the work is done, the client gets no answer at all.
             self.close_connection = True
             return
-        assert response is not None
+        self._send(reply.response)
+
+    def _send(self, response: Response, *, close: bool = False) -> None:
         try:
             self.send_response(response.status)
             for name, value in response.headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
+            if close:
+                self.send_header("Connection", "close")  # also sets close_connection
             self.end_headers()
             self.wfile.write(response.body)
         except OSError:
             self.close_connection = True
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the app (HEAD, OPTIONS, TRACE, ...), which answers 405 where
+        # the operation table has none, instead of the standard library's HTML 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
 
 class SandboxServer(Closing):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any, cast
 
 import anyio
 import anyio.to_thread
 import httpx2
 
-from ._app import App, Outcome, Pending, Request, Response
+from ._app import App, Reply, run_blocking, step
+from ._http import Request
 
 __all__ = ["AsyncSandboxTransport", "SandboxTransport"]
 
@@ -33,27 +32,17 @@ def _read_timeout(request: httpx2.Request) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def _finish_later(app: App, pending: Pending, delay: float) -> None:
-    # The client gave up, but a real server still does the work after its delay.
-    def run() -> None:
-        time.sleep(delay)
-        app.finish(pending)
-
-    threading.Thread(target=run, name="qbank-sandbox-late-work", daemon=True).start()
-
-
-def _to_httpx(request: httpx2.Request, outcome: Outcome, response: Response) -> httpx2.Response:
-    if outcome.drop:
+def _to_httpx(request: httpx2.Request, reply: Reply) -> httpx2.Response:
+    if reply.timed_out:
+        raise httpx2.ReadTimeout("timed out (sandbox injected latency)", request=request)
+    if reply.response is None:
         raise httpx2.RemoteProtocolError(
             "Server disconnected without sending a response.", request=request
         )
+    response = reply.response
     return httpx2.Response(
         response.status, headers=response.headers, content=response.body, request=request
     )
-
-
-def _timed_out(request: httpx2.Request) -> httpx2.ReadTimeout:
-    return httpx2.ReadTimeout("timed out (sandbox injected latency)", request=request)
 
 
 class SandboxTransport(httpx2.BaseTransport):
@@ -68,19 +57,8 @@ class SandboxTransport(httpx2.BaseTransport):
         self._app = app
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        outcome = self._app.begin(_to_request(request, request.read()))
-        response = outcome.response
-        if outcome.pending is not None:
-            timeout = _read_timeout(request)
-            if outcome.latency and timeout is not None and outcome.latency >= timeout:
-                _finish_later(self._app, outcome.pending, outcome.latency)
-                time.sleep(timeout)
-                raise _timed_out(request)
-            if outcome.latency:
-                time.sleep(outcome.latency)
-            response = self._app.finish(outcome.pending)
-        assert response is not None
-        return _to_httpx(request, outcome, response)
+        exchange = self._app.exchange(_to_request(request, request.read()), _read_timeout(request))
+        return _to_httpx(request, run_blocking(exchange))
 
 
 class AsyncSandboxTransport(httpx2.AsyncBaseTransport):
@@ -98,24 +76,13 @@ class AsyncSandboxTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         body = await request.aread()
-        sandbox_request = _to_request(request, body)
+        exchange = self._app.exchange(_to_request(request, body), _read_timeout(request))
         offload = len(body) > _THREAD_BODY_SIZE
-        if offload:
-            outcome = await anyio.to_thread.run_sync(self._app.begin, sandbox_request)
-        else:
-            outcome = self._app.begin(sandbox_request)
-        response = outcome.response
-        if outcome.pending is not None:
-            timeout = _read_timeout(request)
-            if outcome.latency and timeout is not None and outcome.latency >= timeout:
-                _finish_later(self._app, outcome.pending, outcome.latency)
-                await anyio.sleep(timeout)
-                raise _timed_out(request)
-            if outcome.latency:
-                await anyio.sleep(outcome.latency)
+        while True:
             if offload:
-                response = await anyio.to_thread.run_sync(self._app.finish, outcome.pending)
+                delay, reply = await anyio.to_thread.run_sync(step, exchange)
             else:
-                response = self._app.finish(outcome.pending)
-        assert response is not None
-        return _to_httpx(request, outcome, response)
+                delay, reply = step(exchange)
+            if reply is not None:
+                return _to_httpx(request, reply)
+            await anyio.sleep(delay)

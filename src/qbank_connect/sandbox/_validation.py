@@ -12,19 +12,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ._clock import parse_date
+from ._http import Detail
 
 __all__ = [
     "Detail",
     "aba_check_digit_ok",
-    "parse_money",
     "validate_ach_payment",
     "validate_check_issue",
     "validate_limit",
     "validate_transfer",
     "validate_wire_payment",
 ]
-
-Detail = dict[str, str]
 
 MONEY_RE = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
 _MAX_MONEY_DIGITS = 15  # integer part; keeps amounts sane for a core banking system
@@ -42,11 +40,6 @@ def aba_check_digit_ok(routing: str) -> bool:
     digits = [int(c) for c in routing]
     total = sum(d * w for d, w in zip(digits, (3, 7, 1) * 3, strict=True))
     return total % 10 == 0
-
-
-def parse_money(text: str) -> Decimal:
-    """A validated money string as a two-place ``Decimal``."""
-    return Decimal(text).quantize(Decimal("0.01"))
 
 
 class _Checker:
