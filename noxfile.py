@@ -1,20 +1,119 @@
 """The project's checks. `nox` runs the default sessions; `nox -l` lists them all.
 
-Interpreters: nox looks for python3.10 ... python3.13 on PATH (with pyenv, list them in
-PYENV_VERSION, e.g. `PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0`).
+Interpreters: nox finds python3.10 ... python3.13 on PATH, and this file adds pyenv's own (the
+newest patch of each minor under `pyenv root`), so no PYENV_VERSION is needed. A Python that is
+not installed skips its `tests` session, the single-Python checks (`types`, `lint`, ...) fall
+back to the interpreter running nox, and the run ends by naming the Pythons not found. Under
+CI=true a missing interpreter fails the run instead.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+import re
 import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["unasync_check", "lint", "types", "tests", "legacy_httpx"]
+nox.options.sessions = ["unasync_check", "lint", "types", "tests", "legacy_httpx", "dist"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 TEST_REQUIREMENTS = "requirements/test.txt"
+ON_CI = os.environ.get("CI", "").lower() in ("true", "1")
+nox.options.error_on_missing_interpreters = ON_CI
+CURRENT = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def pyenv_root() -> Path | None:
+    """pyenv's root (``$PYENV_ROOT``, ``pyenv root``, or ``~/.pyenv``), if pyenv is installed."""
+    if os.environ.get("PYENV_ROOT"):
+        return Path(os.environ["PYENV_ROOT"])
+    if pyenv := shutil.which("pyenv"):
+        result = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)
+        if result.returncode == 0 and result.stdout.strip():
+            return Path(result.stdout.strip())
+    default = Path.home() / ".pyenv"
+    return default if default.is_dir() else None
+
+
+def pyenv_pythons(minors: list[str], root: Path | None) -> dict[str, Path]:
+    """Minor version -> ``bin/pythonX.Y`` of the newest patch release pyenv has of it.
+
+    Only plain CPython releases count (``3.12.1``, not ``3.13.0t``, ``3.12-dev`` or pypy).
+
+    >>> pyenv_pythons(["3.12"], Path("~/.pyenv").expanduser())  # doctest: +SKIP
+    {'3.12': PosixPath('/home/me/.pyenv/versions/3.12.1/bin/python3.12')}
+    """
+    versions = root / "versions" if root is not None else None
+    if versions is None or not versions.is_dir():
+        return {}
+    newest: dict[str, tuple[int, Path]] = {}
+    for entry in versions.iterdir():
+        match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", entry.name)
+        if match is None:
+            continue
+        minor, patch = f"{match[1]}.{match[2]}", int(match[3])
+        exe = entry / "bin" / f"python{minor}"
+        usable = minor in minors and exe.is_file() and os.access(exe, os.X_OK)
+        if usable and (minor not in newest or patch > newest[minor][0]):
+            newest[minor] = (patch, exe)
+    return {minor: exe for minor, (_, exe) in sorted(newest.items())}
+
+
+def runs(executable: str) -> bool:
+    # A pyenv shim of a version that is not active is on PATH but fails when run.
+    try:
+        return (
+            subprocess.run([executable, "-c", ""], capture_output=True, check=False).returncode == 0
+        )
+    except OSError:
+        return False
+
+
+def installed_pythons(minors: list[str]) -> set[str]:
+    """The minors nox can find: this interpreter's, pyenv's (added to PATH here), or on PATH."""
+    found = pyenv_pythons(minors, pyenv_root())
+    # Appended, so that `python`, `python3` and every name already on PATH resolve as before.
+    extra = [str(exe.parent) for exe in found.values()]
+    os.environ["PATH"] = os.pathsep.join([os.environ.get("PATH", ""), *extra])
+    installed = {CURRENT, *found}
+    for minor in set(minors) - installed:
+        exe = shutil.which(f"python{minor}")
+        if exe is not None and runs(exe):
+            installed.add(minor)
+    return installed
+
+
+WANTED = sorted({*PYTHONS, "3.11"}, key=lambda v: tuple(map(int, v.split("."))))
+INSTALLED = installed_pythons(WANTED)
+MISSING = [minor for minor in WANTED if minor not in INSTALLED]
+
+
+def pythons_for(wanted: list[str]) -> list[str]:
+    """The Pythons a check runs on: ``wanted`` on CI (a missing one fails); elsewhere those of
+    ``wanted`` that are installed, or, when none is, the interpreter running nox."""
+    if ON_CI:
+        return wanted
+    return [minor for minor in wanted if minor in INSTALLED] or [CURRENT]
+
+
+@atexit.register
+def report_missing_pythons() -> None:
+    if MISSING:
+        names = ", ".join(MISSING)
+        print(
+            f"\nnox: Python {names} not found (looked on PATH and in pyenv): their `tests`"
+            f" sessions did not run; single-Python checks used Python {CURRENT} instead"
+            f" (e.g. `pyenv install {MISSING[0]}` to run everything).",
+            file=sys.stderr,
+        )
 
 
 @nox.session(python=PYTHONS)
@@ -32,14 +131,14 @@ def tests(session: nox.Session) -> None:
     )
 
 
-@nox.session(python="3.11")
+@nox.session(python=pythons_for(["3.11"]))
 def unasync_check(session: nox.Session) -> None:
     """Fail if src/qbank_connect/_sync or tests/_sync is not what scripts/unasync.py generates."""
     session.install("-r", "requirements/unasync.txt")  # the generator's pinned ruff
     session.run("python", "scripts/unasync.py", "--check")
 
 
-@nox.session(python="3.11")
+@nox.session(python=pythons_for(["3.11"]))
 def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
@@ -48,23 +147,24 @@ def lint(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=["3.10", "3.13"])
+@nox.session(python=pythons_for(["3.10", "3.13"]))
 def types(session: nox.Session) -> None:
-    """mypy --strict and pyright (strict, see pyproject) over the package, oldest and newest Python."""
+    """mypy --strict and pyright (strict, see pyproject) over the package, oldest and newest Python
+    (or, when neither is installed, the Python running nox)."""
     # httpx: the legacy client type; the cli extra: typer and rich, which cli/ imports
     session.install("-e", ".[cli]", "mypy", "pyright", "httpx")
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
 
 
-@nox.session(python="3.11")
+@nox.session(python=pythons_for(["3.11"]))
 def bench(session: nox.Session) -> None:
     """The speed benchmark (bench/README.md); not a default session. `nox -s bench -- --quick`."""
     session.install("-e", ".")
     session.run("python", "bench/run.py", *session.posargs)
 
 
-@nox.session(python="3.11")
+@nox.session(python=pythons_for(["3.11"]))
 def chaos(session: nox.Session) -> None:
     """Chaos run, both clients under random faults (tests/chaos.py): 2,000 payments by default;
     `nox -s chaos -- --payments 10000`, `-- --backend trio`, `-- --seed N`."""
@@ -81,7 +181,7 @@ def chaos(session: nox.Session) -> None:
     )
 
 
-@nox.session(python="3.11")
+@nox.session(python=pythons_for(["3.11"]))
 def stampede(session: nox.Session) -> None:
     """Token stampedes, all of them (1,000 tasks on asyncio and trio, 64 threads)."""
     session.install("-e", ".", "-r", TEST_REQUIREMENTS)
@@ -97,7 +197,7 @@ def stampede(session: nox.Session) -> None:
     )
 
 
-@nox.session(python="3.11")
+@nox.session(python=pythons_for(["3.11"]))
 def celery(session: nox.Session) -> None:
     """A real Celery worker SIGKILLed after paying, the task redelivered: one payment
     (examples/celery_payments.py, docs/celery.md). Needs `redis-server` on PATH."""
@@ -107,6 +207,62 @@ def celery(session: nox.Session) -> None:
     session.run(
         "pytest", "-W", "error::ResourceWarning", "-rs", "tests/test_celery.py", *session.posargs
     )
+
+
+WHEEL_MUST_HAVE = [
+    "qbank_connect/py.typed",
+    "qbank_connect/_sync/client.py",
+    "qbank_connect/sandbox/__init__.py",
+]
+SDIST_MUST_HAVE = [
+    "requirements/test.txt",
+    "docs/sandbox.md",
+    "LICENSE",
+    "tests/conftest.py",
+    "noxfile.py",
+]
+
+
+def distribution_problems(wheel: Path, sdist: Path) -> list[str]:
+    """What is wrong with a built wheel and sdist (an empty list when nothing is).
+
+    The wheel must carry the typing marker, the generated sync client and the sandbox, and no
+    tests; the sdist must be able to run its own tests and hold the documents the README links.
+    """
+    problems: list[str] = []
+    with zipfile.ZipFile(wheel) as archive:
+        wheel_files = set(archive.namelist())
+    problems += [
+        f"{wheel.name} lacks {name}" for name in WHEEL_MUST_HAVE if name not in wheel_files
+    ]
+    problems += [
+        f"{wheel.name} contains {name}"
+        for name in sorted(wheel_files)
+        if name.startswith("tests/") or "/tests/" in name
+    ]
+    if not any(re.search(r"\.dist-info/licenses/LICENSE$", name) for name in wheel_files):
+        problems.append(f"{wheel.name} lacks the LICENSE in its .dist-info")
+    with tarfile.open(sdist) as archive:  # every member is under qbank_connect-<version>/
+        sdist_files = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    problems += [
+        f"{sdist.name} lacks {name}" for name in SDIST_MUST_HAVE if name not in sdist_files
+    ]
+    return problems
+
+
+@nox.session(python=pythons_for(["3.11"]))
+def dist(session: nox.Session) -> None:
+    """Build the sdist and the wheel, `twine check --strict` them, and check what they contain."""
+    session.install("build", "twine")
+    out = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", str(out))
+    (wheel,) = out.glob("*.whl")
+    (sdist,) = out.glob("*.tar.gz")
+    session.run("twine", "check", "--strict", str(wheel), str(sdist))
+    if problems := distribution_problems(wheel, sdist):
+        session.error("; ".join(problems))
+    session.log(f"{wheel.name} and {sdist.name}: contents as expected")
 
 
 # The suites that run again with legacy httpx clients injected (tests/legacy_http.py).
@@ -126,7 +282,7 @@ LEGACY_SUITES = [
 ]
 
 
-@nox.session(python="3.11")
+@nox.session(python=pythons_for(["3.11"]))
 def legacy_httpx(session: nox.Session) -> None:
     """The end-to-end and error-map suites again, the SDK given legacy httpx clients."""
     session.install("-e", ".", "-r", TEST_REQUIREMENTS, "httpx")

@@ -106,7 +106,7 @@ def pay_invoice(
         )
     except QBankIdempotencyConflict as conflict:
         # An earlier delivery's request is still executing at QBank: follow it, don't pay again.
-        payment = client.payments.wait(conflict.transaction_id or "", timeout=300)
+        payment = client.payments.wait(conflict.transaction_id, timeout=300)
     _after_payment(invoice_id, payment.id)
     return {
         "invoice_id": invoice_id,

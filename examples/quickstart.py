@@ -84,13 +84,13 @@ def sandbox_tour() -> None:
             step("An ACH payment (the guide's example)")
             ach_request = AchPaymentRequest(
                 source_account_id=ACCOUNT_OPERATING,
-                recipient_details={  # type: ignore[arg-type]
+                recipient_details={
                     "name": "Acme Supplies",
                     "routing_number": "021000021",
                     "account_number": "123456789",
                     "account_type": "checking",
                 },
-                amount=1000.50,  # type: ignore[arg-type]
+                amount=1000.50,  # becomes Decimal("1000.50"), sent as "1000.50"
                 effective_date=date.today(),
                 memo="Invoice INV-1001",
             )
@@ -211,7 +211,7 @@ async def async_tour(base_url: str, sandbox: object) -> None:
                 print(f"  409 conflict: {result.detail}")
                 print(f"  -> do not retry; wait for transaction {result.transaction_id}")
                 payment = await client.payments.wait(
-                    result.transaction_id or "", timeout=30, poll_interval=0.2
+                    result.transaction_id, timeout=30, poll_interval=0.2
                 )
                 print(f"  -> {payment.id} is {payment.status}")
             elif isinstance(result, BaseException):
@@ -225,8 +225,10 @@ async def async_tour(base_url: str, sandbox: object) -> None:
 def main() -> None:
     if os.environ.get("QBANK_CLIENT_ID"):
         environment = os.environ.get("QBANK_ENVIRONMENT", "production")
-        print(f"QBANK_CLIENT_ID is set: read-only tour of the real API ({environment})")
         with QBankConnect(environment=environment) as client:
+            # QBANK_BASE_URL, when set, wins over the environment: name what is really used.
+            where = "QBANK_BASE_URL" if os.environ.get("QBANK_BASE_URL") else environment
+            print(f"QBANK_CLIENT_ID is set: read-only tour of {client.base_url} ({where})")
             read_only_tour(client)
         return
     sandbox_tour()

@@ -10,10 +10,14 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Union
 
 import anyio
 import httpx2
+
+from qbank_connect import nacha
 
 from .legacy_http import LEGACY, legacy_async_client, legacy_client
 
@@ -209,8 +213,18 @@ def check_issue_json() -> dict[str, Any]:
 
 
 def nacha_file(entries: int = 2) -> bytes:
-    """A small file shaped like NACHA: 94-character records, a '1' file header first."""
-    records = ["1" + "0" * 93, "5" + "2" * 93]
-    records += ["6" + str(i % 10) * 93 for i in range(entries)]
-    records += ["8" + "0" * 93, "9" + "0" * 93]
-    return ("\n".join(records) + "\n").encode()
+    """A small valid NACHA file (built by the library's builder), the same bytes every call."""
+    originator = nacha.Originator(
+        immediate_destination="021000021",
+        immediate_origin="1234567890",
+        destination_name="QBANK",
+        origin_name="ACME CORP",
+        company_name="ACME CORP",
+        company_id="1234567890",
+        effective_date=date(2026, 11, 23),
+    )
+    items = [
+        nacha.Entry(f"PAYEE {i}", "021000021", f"{1000 + i:08d}", "checking", Decimal("100.00"))
+        for i in range(entries)
+    ]
+    return nacha.build_file(items, originator, created_at=datetime(2026, 11, 21, 14, 3))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import traceback
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -189,6 +190,59 @@ def test_routing_number_check_digit() -> None:
         models.RecipientDetails(
             name="x", routing_number="021000022", account_number="1234", account_type="checking"
         )
+
+
+# The README's sample account numbers: an ACH recipient's and a wire beneficiary's IBAN.
+ACH_ACCOUNT = "123456789"
+IBAN = "DE89370400440532013000"
+RECIPIENT = {
+    "name": "Acme Supplies",
+    "routing_number": "021000021",
+    "account_number": ACH_ACCOUNT,
+    "account_type": "checking",
+}
+BENEFICIARY = {"name": "Globex GmbH", "account_number": IBAN, "bic": "COBADEFFXXX"}
+ACH = {"source_account_id": "acc_operating", "amount": "1000.50", "effective_date": "2026-11-23"}
+WIRE = {"source_account_id": "acc_operating", "amount": "25000.00"}
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "field", "secret"),
+    [
+        # the value itself is wrong
+        ("AchPaymentRequest", {**ACH, "recipient_details": {**RECIPIENT, "account_number": int(ACH_ACCOUNT)}}, "recipient_details.account_number", ACH_ACCOUNT),
+        ("AchPaymentRequest", {**ACH, "recipient_details": {**RECIPIENT, "account_number": ACH_ACCOUNT * 2}}, "recipient_details.account_number", ACH_ACCOUNT),
+        ("WirePaymentRequest", {**WIRE, "beneficiary": {**BENEFICIARY, "account_number": IBAN * 2}}, "beneficiary.account_number", IBAN),
+        # a neighbour is wrong, and the whole nested object is the input of the error
+        ("AchPaymentRequest", {**ACH, "recipient_details": {k: v for k, v in RECIPIENT.items() if k != "account_type"}}, "recipient_details.account_type", ACH_ACCOUNT),
+        ("WirePaymentRequest", {**WIRE, "beneficiary": {k: v for k, v in BENEFICIARY.items() if k != "name"}}, "beneficiary.name", IBAN),
+        ("AchPaymentRequest", {**ACH, "recipient_details": [RECIPIENT]}, "recipient_details", ACH_ACCOUNT),
+        ("AchPaymentRequest", {**ACH, "recipient_details": {**RECIPIENT, "iban": IBAN}}, "recipient_details.iban", IBAN),
+        ("WirePaymentRequest", {**WIRE, "beneficiary": {**BENEFICIARY, "bic": "nope"}, "amount": "1.001"}, "beneficiary.bic", IBAN),
+    ],
+)  # fmt: skip
+def test_validation_errors_name_the_field_but_never_show_an_account_number(
+    model: str, body: dict[str, Any], field: str, secret: str
+) -> None:
+    with pytest.raises(pydantic.ValidationError) as caught:
+        getattr(models, model).model_validate(body)
+    texts = [
+        str(caught.value),
+        repr(caught.value),
+        "".join(traceback.format_exception(caught.value)),
+        caught.value.json(include_input=False),
+    ]
+    for text in texts:
+        assert secret[:6] not in text, text  # not even a prefix: nothing to piece together
+    assert field in str(caught.value)
+
+
+def test_assignment_errors_do_not_show_the_account_number_either() -> None:
+    details = models.RecipientDetails.model_validate(RECIPIENT)
+    with pytest.raises(pydantic.ValidationError) as caught:
+        details.account_number = f"{ACH_ACCOUNT}x"
+    assert "account_number" in str(caught.value)
+    assert ACH_ACCOUNT not in str(caught.value)
 
 
 def test_open_enums_keep_unknown_values_and_known_ones_are_members() -> None:

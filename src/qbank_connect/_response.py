@@ -69,6 +69,9 @@ def error_from_response(
         if isinstance(body, str) and body.strip():
             message += f" (body starts: {body.strip()[:120]!r})"
 
+    if status == 409 and _is_problem(response) and error is None:
+        # Off-contract: a conflict with no transaction to follow. Not an idempotency conflict.
+        message += " (idempotency conflict without a transaction_id; retry later with the same key)"
     if isinstance(error, models.IdempotencyConflictProblem):
         cls: type[errors.QBankAPIError] = errors.QBankIdempotencyConflict
     else:
@@ -97,9 +100,13 @@ _MAX_DETAILS = 5
 
 
 def _error_model(response: httpx2.Response, status: int, body: object) -> errors.ErrorBody | None:
-    if status == 409 and "problem+json" in response.headers.get("content-type", ""):
+    if status == 409 and _is_problem(response):
         return validated(models.IdempotencyConflictProblem, body)
     return validated(models.ErrorResponse, body)
+
+
+def _is_problem(response: httpx2.Response) -> bool:
+    return "problem+json" in response.headers.get("content-type", "")
 
 
 def validated(model: type[M], body: object) -> M | None:

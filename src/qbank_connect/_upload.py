@@ -7,22 +7,26 @@ import os
 from typing import IO, cast
 
 from ._closing import Closing
+from .nacha import NachaValidationError, validate
+from .nacha._check import check_first_record
 
 __all__ = ["AchFileSource", "AchUpload"]
 
 AchFileSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 """A path, the bytes of the file, or a binary file object (opened with ``"rb"``)."""
 
-RECORD_LENGTH = 94
-_PEEK = RECORD_LENGTH * 2 + 2
+_PEEK = 94 * 2 + 2
+_MAX_PROBLEMS = 20  # enough to say what is wrong; reading stops there
 
 
 class AchUpload(Closing):
     """One NACHA file for one ``upload_ach_file`` call, including its automatic retries.
 
     A path is opened by the upload and closed after it; a file object is left open. A seekable
-    file is sent whole, from its first byte, on every attempt; a stream that cannot seek is sent
-    from where it is, once. Nothing is read into memory beyond two records for the format check.
+    file is validated first (:func:`qbank_connect.nacha.validate`, streamed), then sent whole,
+    from its first byte, on every attempt; a stream that cannot seek is sent from where it is,
+    once, after a check of its first record. A broken file raises
+    :class:`~qbank_connect.nacha.NachaValidationError` (a ``ValueError``) before anything is sent.
     """
 
     def __init__(self, source: AchFileSource, *, file_name: str | None = None) -> None:
@@ -81,24 +85,26 @@ class AchUpload(Closing):
             return False
 
     def _check_format(self) -> None:
+        """Reject a broken file before anything is sent, naming the line and field.
+
+        A seekable file is validated whole, a chunk at a time (memory stays flat), then
+        rewound. A stream that cannot seek can only be looked into without consuming it: its
+        first record is checked when its buffer shows it (``peek``), the rest by the server.
+        """
         if not self._can_seek:
             peek = getattr(self._file, "peek", None)
-            head = cast("bytes", peek(_PEEK))[:_PEEK] if callable(peek) else b""
+            head = cast("bytes | str", peek(_PEEK)) if callable(peek) else b""
+            if isinstance(head, str):
+                raise ValueError("file must be opened in binary mode ('rb')")
             if not head:
                 return  # a pipe we cannot look into without consuming it: the server checks it
+            problems = check_first_record(bytes(head[:_PEEK]))
         else:
             self._file.seek(0)  # what is sent starts at byte 0 (httpx2's multipart seeks there too)
-            head = self._file.read(_PEEK)
+            try:
+                problems = validate(self._file, max_problems=_MAX_PROBLEMS)
+            except TypeError:
+                raise ValueError("file must be opened in binary mode ('rb')") from None
             self._file.seek(0)
-        if isinstance(head, str):
-            raise ValueError("file must be opened in binary mode ('rb')")
-        if not head:
-            raise ValueError("file: the NACHA file is empty")
-        record = head[:RECORD_LENGTH]
-        if not record.startswith(b"1"):
-            raise ValueError("file: not a NACHA file (its first record must be a '1' file header)")
-        if b"\n" in record.rstrip(b"\r\n") or len(record) < RECORD_LENGTH:
-            raise ValueError("file: not a NACHA file (records must be 94 characters long)")
-        rest = head[RECORD_LENGTH:]
-        if rest and rest[:1] not in (b"\r", b"\n") and not rest[:1].isdigit():
-            raise ValueError("file: not a NACHA file (records must be 94 characters long)")
+        if problems:
+            raise NachaValidationError(problems)

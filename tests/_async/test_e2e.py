@@ -268,7 +268,7 @@ async def test_conflict_is_recovered_with_wait(bank: Bank, client: AsyncQBankCon
     payments = [r for r in results if not isinstance(r, Exception)]
     assert len(conflicts) == 1 and len(payments) == 1, results
     recovered = await client.payments.wait(
-        conflicts[0].transaction_id or "", timeout=5, poll_interval=0.05
+        conflicts[0].transaction_id, timeout=5, poll_interval=0.05
     )
     assert recovered.id == payments[0].id  # type: ignore[attr-defined]
     assert len(bank.sandbox.payments_by_key()[KEY]) == 1

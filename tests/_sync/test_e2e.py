@@ -261,8 +261,6 @@ def test_conflict_is_recovered_with_wait(bank: Bank, client: QBankConnect) -> No
     conflicts = [r for r in results if isinstance(r, QBankIdempotencyConflict)]
     payments = [r for r in results if not isinstance(r, Exception)]
     assert len(conflicts) == 1 and len(payments) == 1, results
-    recovered = client.payments.wait(
-        conflicts[0].transaction_id or "", timeout=5, poll_interval=0.05
-    )
+    recovered = client.payments.wait(conflicts[0].transaction_id, timeout=5, poll_interval=0.05)
     assert recovered.id == payments[0].id  # type: ignore[attr-defined]
     assert len(bank.sandbox.payments_by_key()[KEY]) == 1

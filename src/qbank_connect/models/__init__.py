@@ -19,8 +19,10 @@ from .pages import AccountList, CheckExceptionList, PaymentList, TransactionList
 from .requests import (
     AchPaymentRequest,
     BeneficiaryDetails,
+    BeneficiaryDetailsDict,
     CheckIssueRequest,
     RecipientDetails,
+    RecipientDetailsDict,
     TransferRequest,
     WirePaymentRequest,
 )
@@ -58,6 +60,7 @@ __all__ = [
     "AuditedResource",
     "Balance",
     "BeneficiaryDetails",
+    "BeneficiaryDetailsDict",
     "CheckException",
     "CheckExceptionList",
     "CheckExceptionReason",
@@ -80,6 +83,7 @@ __all__ = [
     "PaymentStatus",
     "PaymentType",
     "RecipientDetails",
+    "RecipientDetailsDict",
     "RequestModel",
     "ResponseModel",
     "ResponseMoney",

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
+from ._fields import Coerced
+
 __all__ = [
     "AuditedResource",
     "Money",
@@ -81,14 +83,18 @@ def _money_to_wire(value: Decimal) -> str:
     return f"{value.quantize(_CENT, context=_WIDE):f}"
 
 
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_request_amount),
-    PlainSerializer(_money_to_wire, return_type=str, when_used="always"),
+Money = Coerced[
+    Annotated[
+        Decimal,
+        BeforeValidator(_request_amount),
+        PlainSerializer(_money_to_wire, return_type=str, when_used="always"),
+    ],
+    Decimal | int | float | str,
 ]
 """An amount sent to the API: > 0, at most two decimals, sent as a string like ``"1000.50"``.
 
-A float is accepted for convenience (``1000.50`` becomes ``Decimal("1000.50")``)."""
+Given as a ``Decimal``, an ``int``, a decimal string or, for convenience, a float (``1000.50``
+becomes ``Decimal("1000.50")``); always a ``Decimal`` once validated."""
 
 ResponseMoney = Annotated[
     Decimal,
@@ -102,10 +108,14 @@ SignedMoney = ResponseMoney
 
 
 class RequestModel(BaseModel):
-    """Base of request bodies: unknown fields are a typo, so they are rejected before sending."""
+    """Base of request bodies: unknown fields are a typo, so they are rejected before sending.
+
+    Validation errors name the field and the problem but never echo the value: a request
+    carries bank account numbers, and error texts end up in logs and tracebacks."""
 
     model_config = ConfigDict(
         extra="forbid",
+        hide_input_in_errors=True,
         str_strip_whitespace=False,
         validate_assignment=True,
         frozen=False,

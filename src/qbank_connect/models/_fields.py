@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, overload
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
@@ -12,6 +12,7 @@ __all__ = [
     "AccountNumber",
     "Bic",
     "CheckNumber",
+    "Coerced",
     "Currency",
     "RequestDate",
     "ResourceId",
@@ -56,4 +57,37 @@ Currency = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
 Bic = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")]
 CheckNumber = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{1,15}$")]
 ResourceId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128)]
-RequestDate = Annotated[date, BeforeValidator(_request_date)]
+ValueT = TypeVar("ValueT")
+InputT = TypeVar("InputT")
+
+if TYPE_CHECKING:
+
+    class Coerced(Generic[ValueT, InputT]):
+        """A field that holds a ``ValueT`` and accepts any ``InputT`` on construction.
+
+        Type checkers only see this descriptor: the typing spec makes a dataclass-like
+        ``__init__`` (pydantic's, through ``dataclass_transform``) take a descriptor field's
+        ``__set__`` type, while reading the attribute gives the ``__get__`` type. So
+        ``AchPaymentRequest(amount="1000.50")`` type-checks, and ``request.amount`` is a
+        ``Decimal``, without the pydantic mypy plugin. At run time ``Coerced[V, I]`` is ``V``.
+        """
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> Coerced[ValueT, InputT]: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> ValueT: ...
+        def __get__(self, instance: object, owner: type[Any]) -> Any: ...
+        def __set__(self, instance: object, value: InputT) -> None: ...
+
+else:
+
+    class Coerced:
+        """At run time ``Coerced[V, I]`` is ``V``, the type pydantic validates to."""
+
+        def __class_getitem__(cls, params: tuple[Any, Any]) -> Any:
+            value_type, _input_type = params
+            return value_type
+
+
+RequestDate = Coerced[Annotated[date, BeforeValidator(_request_date)], date | str]
+"""A date sent to the API: a ``datetime.date`` or a ``"YYYY-MM-DD"`` string, never a datetime."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field
+
 from ._base import ResponseModel
 
 __all__ = ["ErrorDetail", "ErrorResponse", "IdempotencyConflictProblem", "OAuthErrorResponse"]
@@ -31,7 +35,8 @@ class IdempotencyConflictProblem(ResponseModel):
     title: str
     status: int | None = None
     detail: str
-    transaction_id: str
+    transaction_id: Annotated[str, Field(min_length=1)]
+    """The in-flight payment (or file, or check issue) to follow: never empty."""
     instance: str | None = None
     request_id: str | None = None
 

@@ -1,17 +1,23 @@
 """Request bodies. Each accepts keyword arguments or a plain dict, and checks the contract's
-formats on construction, so a bad field fails here with its name, before any network call."""
+formats on construction, so a bad field fails here with its name, before any network call.
+
+Type checkers accept what the models accept at run time (a money string or float, a date
+string, a nested dict), with no plugin; the attributes read back are the precise types.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
+from typing_extensions import NotRequired, TypedDict
 
 from ._base import Money, RequestModel
 from ._fields import (
     AccountNumber,
     Bic,
     CheckNumber,
+    Coerced,
     Currency,
     RequestDate,
     ResourceId,
@@ -21,11 +27,33 @@ from ._fields import (
 __all__ = [
     "AchPaymentRequest",
     "BeneficiaryDetails",
+    "BeneficiaryDetailsDict",
     "CheckIssueRequest",
     "RecipientDetails",
+    "RecipientDetailsDict",
     "TransferRequest",
     "WirePaymentRequest",
 ]
+
+
+class RecipientDetailsDict(TypedDict):
+    """``recipient_details`` as a plain dict: type checkers still catch a misspelt key."""
+
+    name: str
+    routing_number: str
+    account_number: str
+    account_type: Literal["checking", "savings"]
+
+
+class BeneficiaryDetailsDict(TypedDict):
+    """``beneficiary`` as a plain dict: type checkers still catch a misspelt key."""
+
+    name: str
+    account_number: str
+    routing_number: NotRequired[str | None]
+    bic: NotRequired[str | None]
+    bank_name: NotRequired[str | None]
+    address: NotRequired[str | None]
 
 
 def _text(max_length: int) -> object:
@@ -63,7 +91,7 @@ class AchPaymentRequest(RequestModel):
     """
 
     source_account_id: ResourceId
-    recipient_details: RecipientDetails
+    recipient_details: Coerced[RecipientDetails, RecipientDetails | RecipientDetailsDict]
     amount: Money
     currency: Literal["USD"] | None = None
     direction: Literal["credit", "debit"] | None = None
@@ -97,7 +125,7 @@ class WirePaymentRequest(RequestModel):
     """
 
     source_account_id: ResourceId
-    beneficiary: BeneficiaryDetails
+    beneficiary: Coerced[BeneficiaryDetails, BeneficiaryDetails | BeneficiaryDetailsDict]
     amount: Money
     currency: Currency | None = None
     purpose: Annotated[str, _text(140)] | None = None

@@ -1,0 +1,1 @@
+"""User code checked with mypy --strict and pyright strict, without the pydantic mypy plugin."""
