@@ -37,8 +37,19 @@ transactions = _group("transactions", "Posted transactions.")
 payments = _group("payments", "ACH payments, wires, NACHA uploads; status and waiting.")
 transfers = _group("transfers", "Moves between the client's own accounts.")
 positive_pay = _group("positive-pay", "Positive Pay: issued checks and exceptions.")
+nacha = _group("nacha", "Build and check NACHA files before they reach the bank.")
 webhooks = _group("webhooks", "Send a signed test delivery, or verify a captured one.")
-for _sub in (auth, accounts, balances, transactions, payments, transfers, positive_pay, webhooks):
+for _sub in (
+    auth,
+    accounts,
+    balances,
+    transactions,
+    payments,
+    transfers,
+    positive_pay,
+    webhooks,
+    nacha,
+):
     app.add_typer(_sub)
 
 PageSize = Annotated[
@@ -465,6 +476,70 @@ def webhooks_verify(
 
     verify(
         headers=headers, secret_file=secret_file, body=body, now=now, tolerance=tolerance, fmt=fmt
+    )
+
+
+# --- nacha ------------------------------------------------------------------------------------
+@command(nacha, "validate", api=False)
+def nacha_validate(
+    file: Annotated[Path, typer.Argument(help="The NACHA file.", dir_okay=False)],
+    *,
+    fmt: Format,
+) -> None:
+    """Check a NACHA file; list every problem (record line, field, columns), not just the first."""
+    from ._nacha import validate_file
+
+    validate_file(file, fmt)
+
+
+@command(nacha, "build", api=False)
+def nacha_build(
+    csv_file: Annotated[Path, typer.Argument(metavar="CSV", help="The entries.", dir_okay=False)],
+    output_file: Annotated[
+        str, typer.Option("-o", "--output-file", metavar="FILE|-", help="Where to write it.")
+    ],
+    immediate_destination: Annotated[
+        str,
+        typer.Option(
+            "--immediate-destination", metavar="ROUTING", help="The bank's routing number."
+        ),
+    ],
+    immediate_origin: Annotated[
+        str,
+        typer.Option(
+            "--immediate-origin", metavar="ID", help="Your origin id (10 digits or routing)."
+        ),
+    ],
+    company_name: Annotated[str, typer.Option("--company-name", metavar="NAME")],
+    company_id: Annotated[str, typer.Option("--company-id", metavar="ID")],
+    effective_date: Annotated[
+        str, typer.Option("--effective-date", metavar="DATE", help="YYYY-MM-DD.")
+    ],
+    sec_code: Annotated[str, typer.Option("--sec-code", metavar="CODE")] = "PPD",
+    destination_name: Annotated[str, typer.Option("--destination-name", metavar="NAME")] = "",
+    origin_name: Annotated[str, typer.Option("--origin-name", metavar="NAME")] = "",
+    description: Annotated[
+        str, typer.Option("--description", metavar="TEXT", help="Company entry description.")
+    ] = "PAYMENT",
+    *,
+    fmt: Format,
+) -> None:
+    """Build a NACHA file from a CSV of entries and the originator's details."""
+    from ._nacha import build
+
+    build(
+        csv_file,
+        output_file,
+        fmt,
+        immediate_destination=immediate_destination,
+        immediate_origin=immediate_origin,
+        company_name=company_name,
+        company_id=company_id,
+        sec_code=sec_code,
+        effective_date=effective_date,
+        destination_name=destination_name,
+        origin_name=origin_name,
+        company_entry_description=description,
     )
 
 

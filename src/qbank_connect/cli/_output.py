@@ -141,9 +141,9 @@ def _table_many(rows: Sequence[Any], model: str) -> None:
     if not rows:
         console.print("[dim]no items[/dim]")
         return
-    columns = _COLUMNS.get(model) or tuple(
-        k for k in rows[0] if not isinstance(rows[0][k], (dict, list))
-    )
+    columns = _COLUMNS.get(model)
+    if columns is None:  # plain rows (the CLI's own): every field
+        columns = tuple(rows[0])
     table = Table(show_edge=False, header_style="bold")
     for name in columns:
         table.add_column(name, justify="right" if name in _RIGHT else "left", overflow="fold")
