@@ -119,7 +119,7 @@ def report_missing_pythons() -> None:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The unit, contract and end-to-end suites, both clients, asyncio and trio."""
-    session.install("-e", ".", "-r", TEST_REQUIREMENTS)
+    session.install("-e", ".[cli]", "-r", TEST_REQUIREMENTS)
     session.run(
         "pytest",
         "-W",
@@ -151,7 +151,8 @@ def lint(session: nox.Session) -> None:
 def types(session: nox.Session) -> None:
     """mypy --strict and pyright (strict, see pyproject) over the package, oldest and newest Python
     (or, when neither is installed, the Python running nox)."""
-    session.install("-e", ".", "mypy", "pyright", "httpx")  # httpx: the legacy client type
+    # httpx: the legacy client type; the cli extra: typer and rich, which cli/ imports
+    session.install("-e", ".[cli]", "mypy", "pyright", "httpx")
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import errors, models
+from . import errors
 from ._idempotency import idempotency_key_for
 from ._version import __version__
 from .errors import (
@@ -44,7 +44,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from . import journal, sandbox, webhooks
+    from . import journal, models, sandbox, webhooks
     from ._async.client import AsyncQBankConnect
     from ._async.pagination import AsyncPage
     from ._paginator import AsyncPaginator
@@ -99,8 +99,10 @@ __all__ = [
 
 # Imported on first use, keeping `import` fast: each client pulls in only its own tree (a blocking
 # app never loads the async pipeline and anyio, and vice versa); the sandbox and the webhook
-# helpers are for tests and receivers only.
+# helpers are for tests and receivers only; the models (pydantic) load with the first client, so
+# `qbank --help` and `import qbank_connect.errors` do not pay for them.
 _LAZY = {
+    "models": (".models", None),
     "QBankConnect": ("._sync.client", "QBankConnect"),
     "QBankConnectClient": ("._sync.client", "QBankConnect"),
     "AsyncQBankConnect": ("._async.client", "AsyncQBankConnect"),
