@@ -37,6 +37,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
@@ -226,10 +227,17 @@ class _Instruments:
 
 
 def _error_type(error: BaseException) -> str:
+    """The exception's class as its library exports it: ``httpx2.ReadTimeout``, not
+    ``httpx2._exceptions.ReadTimeout``; ``qbank_connect.errors.QBankNotFoundError``."""
     cls = type(error)
-    return (
-        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-    )
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    public: list[str] = []
+    for part in cls.__module__.split("."):
+        if part.startswith("_"):
+            break
+        public.append(part)
+    return ".".join([*public, cls.__qualname__])
 
 
 def start_call(
@@ -264,7 +272,7 @@ def start_attempt(
     method: str,
     path: str,
     server: Server,
-    headers: dict[str, str],
+    headers: MutableMapping[str, str],
     *,
     resend_count: int = 0,
 ) -> AttemptSpan | None:
@@ -293,6 +301,7 @@ class CallSpan:
     __slots__ = (
         "_attempts",
         "_context",
+        "_ended",
         "_instruments",
         "_key",
         "_last",
@@ -331,6 +340,7 @@ class CallSpan:
         self._operation = operation
         self._key = idempotency_key
         self._attempts = 0
+        self._ended = False
         self._last: AttemptSpan | None = None
         self._span: Span = instruments.tracer.start_span(
             _span_name(method, url_template),
@@ -344,7 +354,7 @@ class CallSpan:
         # anything the application logs or traces meanwhile.
         self._token = instruments.attach(self._context)
 
-    def start_attempt(self, headers: dict[str, str]) -> AttemptSpan:
+    def start_attempt(self, headers: MutableMapping[str, str]) -> AttemptSpan:
         """Open the span of the next HTTP attempt and put its trace context into ``headers``.
 
         The first attempt has no ``http.request.resend_count``; the next ones count 1, 2, ...
@@ -365,7 +375,13 @@ class CallSpan:
         return attempt
 
     def end(self, error: BaseException | None = None) -> None:
-        """Close the call span: ``error`` is what the call raised (``None`` if it returned)."""
+        """Close the call span: ``error`` is what the call raised (``None`` if it returned).
+
+        Call it in the task or thread that started the call (it restores the current span
+        there); a second call does nothing."""
+        if self._ended:
+            return
+        self._ended = True
         span = self._span
         try:
             if span.is_recording():
@@ -397,7 +413,7 @@ class AttemptSpan:
         url_template: str | None,
         operation: str | None,
         idempotency_key: str | None,
-        headers: dict[str, str],
+        headers: MutableMapping[str, str],
         resend_count: int,
     ) -> None:
         # The histogram's attributes: low cardinality only (no key, no request id).

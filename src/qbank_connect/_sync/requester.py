@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx2
 
+from .. import _tracing
 from .._auth import AccessToken, basic_authorization, parse_token_response, token_request_body
 from .._concurrency import Lock, sync_context_identity, sleep
 from .._config import (
@@ -50,6 +51,7 @@ class Requester:
         max_retry_after: float,
     ) -> None:
         self.base_url = base_url
+        self._server = _tracing.server_of(base_url)  # OpenTelemetry: server.address/port
         self.max_retry_after = max_retry_after
         self._injected = http_client
         # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
@@ -138,102 +140,125 @@ class Requester:
         if json_body is not None:
             headers["Content-Type"] = _JSON
 
-        retries = 0
-        replayed_401 = False
-        while True:
-            token = self.tokens.get()
-            headers["Authorization"] = token.authorization
-            if upload is not None:
-                request = httpx2.Request(
-                    method,
-                    url,
-                    headers=headers,
-                    files={"file": (upload.file_name, upload.body(), "text/plain")},
-                    data=dict(upload_fields or {}),
-                    extensions={"timeout": timeouts},
-                )
-            else:
-                request = httpx2.Request(
-                    method,
-                    url,
-                    params=params,
-                    headers=headers,
-                    content=json_body,
-                    extensions={"timeout": timeouts},
-                )
-            response, failure = self._attempt(request, key, retries)
-            if response is not None and response.status_code < 300:
-                self._log_done(method, path, response, key, retries, started)
-                if raw:
-                    return RawResponse(
-                        response,
-                        model=model,
-                        wrap=wrap,
+        # OpenTelemetry (_tracing): the call's span, or None when tracing is off.
+        call = _tracing.start_call(method, path, self._server, idempotency_key=key)
+        try:
+            retries = 0
+            replayed_401 = False
+            while True:
+                token = self.tokens.get()
+                headers["Authorization"] = token.authorization
+                attempt = call.start_attempt(headers) if call is not None else None
+                if upload is not None:
+                    request = httpx2.Request(
+                        method,
+                        url,
+                        headers=headers,
+                        files={"file": (upload.file_name, upload.body(), "text/plain")},
+                        data=dict(upload_fields or {}),
+                        extensions={"timeout": timeouts},
+                    )
+                else:
+                    request = httpx2.Request(
+                        method,
+                        url,
+                        params=params,
+                        headers=headers,
+                        content=json_body,
+                        extensions={"timeout": timeouts},
+                    )
+                response, failure = self._attempt(request, key, retries, attempt)
+                if response is not None and response.status_code < 300:
+                    self._log_done(method, path, response, key, retries, started)
+                    if raw:
+                        result: Any = RawResponse(
+                            response,
+                            model=model,
+                            wrap=wrap,
+                            idempotency_key=key,
+                            retries_taken=retries,
+                            elapsed=timedelta(seconds=time.monotonic() - started),
+                        )
+                    else:
+                        parsed = parse_model(model, response, idempotency_key=key)
+                        result = parsed if wrap is None else wrap(parsed)
+                    if call is not None:
+                        call.end(None)
+                    return result
+
+                if (
+                    response is not None
+                    and response.status_code == 401
+                    and not replayed_401
+                    and self.tokens.refreshable
+                ):
+                    # The token was refused: drop it (only if no one replaced it yet) and replay once.
+                    replayed_401 = True
+                    self.tokens.invalidate(token)
+                    if upload is not None and not upload.rewindable:
+                        raise _not_rewindable(error_from_response(response, idempotency_key=key))
+                    continue
+
+                delay = self._retry_delay(response, failure, retries, max_retries)
+                if delay is None or (upload is not None and not upload.rewindable):
+                    error = failure or error_from_response(
+                        response,  # type: ignore[arg-type]
                         idempotency_key=key,
                         retries_taken=retries,
-                        elapsed=timedelta(seconds=time.monotonic() - started),
                     )
-                parsed = parse_model(model, response, idempotency_key=key)
-                return parsed if wrap is None else wrap(parsed)
+                    if delay is not None:
+                        raise _not_rewindable(error)
+                    self._log_failed(method, path, response, key, retries, started)
+                    raise error
+                if logger.isEnabledFor(logging.INFO):
+                    logger.info(
+                        "retrying %s %s in %.2fs (retry %d of %d, after %s, idempotency_key=%s)",
+                        method,
+                        path,
+                        delay,
+                        retries + 1,
+                        max_retries,
+                        response.status_code if response is not None else type(failure).__name__,
+                        key,
+                    )
+                sleep(delay)
+                retries += 1
+        except BaseException as exc:
+            if call is not None:
+                call.end(exc)
+            raise
 
-            if (
-                response is not None
-                and response.status_code == 401
-                and not replayed_401
-                and self.tokens.refreshable
-            ):
-                # The token was refused: drop it (only if no one replaced it yet) and replay once.
-                replayed_401 = True
-                self.tokens.invalidate(token)
-                if upload is not None and not upload.rewindable:
-                    raise _not_rewindable(error_from_response(response, idempotency_key=key))
-                continue
-
-            delay = self._retry_delay(response, failure, retries, max_retries)
-            if delay is None or (upload is not None and not upload.rewindable):
-                error = failure or error_from_response(
-                    response,  # type: ignore[arg-type]
+    def _attempt(
+        self,
+        request: httpx2.Request,
+        key: str | None,
+        retries: int,
+        attempt: _tracing.AttemptSpan | None,
+    ) -> tuple[httpx2.Response | None, QBankError | None]:
+        try:
+            http = self.http_client()
+            response = http.send(request)
+        except BaseException as exc:
+            if attempt is not None:
+                attempt.end(None, exc)
+            if not isinstance(exc, httpx2.TransportError):
+                raise
+            if isinstance(exc, httpx2.TimeoutException):
+                return None, QBankTimeoutError(
+                    f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
+                    request=request,
                     idempotency_key=key,
                     retries_taken=retries,
                 )
-                if delay is not None:
-                    raise _not_rewindable(error)
-                self._log_failed(method, path, response, key, retries, started)
-                raise error
-            if logger.isEnabledFor(logging.INFO):
-                logger.info(
-                    "retrying %s %s in %.2fs (retry %d of %d, after %s, idempotency_key=%s)",
-                    method,
-                    path,
-                    delay,
-                    retries + 1,
-                    max_retries,
-                    response.status_code if response is not None else type(failure).__name__,
-                    key,
-                )
-            sleep(delay)
-            retries += 1
-
-    def _attempt(
-        self, request: httpx2.Request, key: str | None, retries: int
-    ) -> tuple[httpx2.Response | None, QBankError | None]:
-        http = self.http_client()
-        try:
-            return http.send(request), None
-        except httpx2.TimeoutException as exc:
-            return None, QBankTimeoutError(
-                f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
-                request=request,
-                idempotency_key=key,
-                retries_taken=retries,
-            )
-        except httpx2.TransportError as exc:
             return None, QBankConnectionError(
                 f"{request.method} {request.url.path} failed: {type(exc).__name__}: {exc}",
                 request=request,
                 idempotency_key=key,
                 retries_taken=retries,
             )
+        if attempt is not None:
+            attempt.end(response.status_code, None, response.headers.get("request-id"))
+        return response, None
 
     def _retry_delay(
         self,
@@ -260,6 +285,9 @@ class Requester:
         timeouts = TOKEN_TIMEOUT.as_dict()
         retries = 0
         while True:
+            attempt = _tracing.start_attempt(
+                "POST", "/token", self._server, headers, resend_count=retries
+            )
             request = httpx2.Request(
                 "POST",
                 self._token_url,
@@ -267,7 +295,7 @@ class Requester:
                 content=self._token_body,
                 extensions={"timeout": timeouts},
             )
-            response, failure = self._attempt(request, None, retries)
+            response, failure = self._attempt(request, None, retries, attempt)
             delay = self._retry_delay(response, failure, retries, TOKEN_MAX_RETRIES)
             if delay is None or (response is not None and response.status_code == 200):
                 if response is None:
