@@ -155,6 +155,10 @@ def sandbox_tour() -> None:
                 client.transactions.list(
                     account_id=ACCOUNT_OPERATING, from_date="2026-11-21", to_date="2026-11-01"
                 )
+            except ValueError as e:
+                print(f"  before any network call: {e}")
+            try:
+                client.transactions.list(account_id=ACCOUNT_OPERATING, cursor="not-a-cursor")
             except QBankBadRequestError as e:
                 print(f"  {type(e).__name__} {e.error_code}: {e.details}")
 

@@ -37,6 +37,8 @@ TOKEN_REPLACEMENTS = {
     "async_sleep": "sleep",
     "async_context_identity": "sync_context_identity",
     "async_raw_method": "raw_method",
+    "async_paginated": "paginated",
+    "async_blocking_check": "blocking_check",
     "gather_async": "gather_threads",
     "_async": "_sync",
     "async_transport": "transport",

@@ -31,6 +31,7 @@ def test_quickstart_runs_end_to_end_without_credentials() -> None:
         "409 conflict",
         "payments made for that key: 1",
         "amount: Value error, must have at most 2 decimal places",
+        "from_date must not be after to_date",
         "QBankBadRequestError ERR_VAL_001",
         "QBankPermissionDeniedError ERR_SCOPE_001",
         "Done:",

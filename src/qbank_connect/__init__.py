@@ -20,6 +20,7 @@ from .errors import (
     QBankAPIError,
     QBankAuthenticationError,
     QBankBadRequestError,
+    QBankClosedError,
     QBankConflictError,
     QBankConnectionError,
     QBankError,
@@ -31,6 +32,7 @@ from .errors import (
     QBankPaymentWaitTimeout,
     QBankPermissionDeniedError,
     QBankRateLimitError,
+    QBankRequestError,
     QBankResponseValidationError,
     QBankServiceUnavailableError,
     QBankTimeoutError,
@@ -42,16 +44,24 @@ from .errors import (
 if TYPE_CHECKING:
     from . import sandbox, webhooks
     from ._async.client import AsyncQBankConnect
+    from ._async.pagination import AsyncPage
+    from ._paginator import AsyncPaginator
+    from ._response import RawResponse
     from ._sync.client import QBankConnect
+    from ._sync.pagination import Page
 
     QBankConnectClient = QBankConnect
     """The name the SDK guide uses; the same class as :class:`QBankConnect`."""
 
 __all__ = [
+    "AsyncPage",
+    "AsyncPaginator",
     "AsyncQBankConnect",
+    "Page",
     "QBankAPIError",
     "QBankAuthenticationError",
     "QBankBadRequestError",
+    "QBankClosedError",
     "QBankConflictError",
     "QBankConnect",
     "QBankConnectClient",
@@ -65,12 +75,14 @@ __all__ = [
     "QBankPaymentWaitTimeout",
     "QBankPermissionDeniedError",
     "QBankRateLimitError",
+    "QBankRequestError",
     "QBankResponseValidationError",
     "QBankServiceUnavailableError",
     "QBankTimeoutError",
     "QBankTokenError",
     "QBankUnprocessableEntityError",
     "QBankWebhookVerificationError",
+    "RawResponse",
     "__version__",
     "errors",
     "idempotency_key_for",
@@ -87,6 +99,10 @@ _LAZY = {
     "QBankConnect": ("._sync.client", "QBankConnect"),
     "QBankConnectClient": ("._sync.client", "QBankConnect"),
     "AsyncQBankConnect": ("._async.client", "AsyncQBankConnect"),
+    "AsyncPage": ("._async.pagination", "AsyncPage"),
+    "AsyncPaginator": ("._paginator", "AsyncPaginator"),
+    "Page": ("._sync.pagination", "Page"),
+    "RawResponse": ("._response", "RawResponse"),
     "sandbox": (".sandbox", None),
     "webhooks": (".webhooks", None),
 }

@@ -6,19 +6,21 @@ import base64
 import json
 import time
 from collections.abc import Callable, Sequence
+from typing import cast
 from urllib.parse import quote_plus, urlencode
 
 import httpx2
 
 from ._secrets import Secret
-from .errors import QBankResponseValidationError, QBankTokenError, is_json_object, json_object
+from .errors import QBankResponseValidationError, QBankTokenError
 
 __all__ = [
+    "TOKEN_AUTH_METHODS",
     "AccessToken",
+    "ClientCredentials",
     "TokenSource",
     "basic_authorization",
     "parse_token_response",
-    "token_request_body",
 ]
 
 TokenSource = str | Callable[[], str]
@@ -37,11 +39,56 @@ def basic_authorization(client_id: str, client_secret: Secret) -> Secret:
     return Secret("Basic " + base64.b64encode(pair.encode()).decode("ascii"))
 
 
-def token_request_body(scopes: Sequence[str] | None) -> bytes:
-    fields = {"grant_type": "client_credentials"}
-    if scopes:
-        fields["scope"] = " ".join(scopes)
-    return urlencode(fields).encode("ascii")
+TOKEN_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+"""How the credentials reach ``POST /token`` (RFC 6749 section 2.3.1; the contract takes both)."""
+
+
+class ClientCredentials:
+    """The client id and secret, and how they are sent to ``POST /token``.
+
+    ``client_secret_basic`` (the default) sends them in an ``Authorization: Basic`` header,
+    each form-encoded first as RFC 6749 2.3.1 says (so a space in a secret travels as ``+``,
+    which some servers decode wrongly); ``client_secret_post`` sends them as form fields."""
+
+    __slots__ = ("_body", "_header", "client_id")
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: Secret,
+        scopes: Sequence[str] | None,
+        *,
+        method: str = "client_secret_basic",
+    ) -> None:
+        if method not in TOKEN_AUTH_METHODS:
+            raise ValueError(
+                f"token_auth_method must be one of {', '.join(TOKEN_AUTH_METHODS)}, got {method!r}"
+            )
+        self.client_id = client_id
+        fields = {"grant_type": "client_credentials"}
+        if scopes:
+            fields["scope"] = " ".join(scopes)
+        if method == "client_secret_post":
+            fields["client_id"] = client_id
+            fields["client_secret"] = client_secret.reveal()
+            self._header: Secret | None = None
+        else:
+            self._header = basic_authorization(client_id, client_secret)
+        self._body = Secret(urlencode(fields))
+
+    def token_request(self, user_agent: str) -> tuple[dict[str, str], bytes]:
+        """Headers and form body of one ``POST /token``."""
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        if self._header is not None:
+            headers["Authorization"] = self._header.reveal()
+        return headers, self._body.reveal().encode("ascii")
+
+    def __repr__(self) -> str:
+        return f"ClientCredentials(client_id={self.client_id!r}, client_secret='***')"
 
 
 class AccessToken:
@@ -69,39 +116,51 @@ def parse_token_response(response: httpx2.Response) -> AccessToken:
     """Turn the answer of ``POST /token`` into a token, or raise a named error.
 
     Neither the token nor the credentials ever reach the error's message."""
-    request_id = response.headers.get("request-id")
-    if response.status_code != 200:
-        body = _json_or_none(response.content)
-        error = json_object(body).get("error")
-        description = json_object(body).get("error_description")
-        code = error if isinstance(error, str) else None
-        message = "token request refused"
-        if code:
-            message += f": {code}"
-        if isinstance(description, str):
-            message += f" ({description[:200]})"
-        raise QBankTokenError(
-            message,
-            response=response,
-            body=body if body is not None else response.text[:2000],
-            error_code=code,
-            request_id=request_id,
-        )
     parsed = _json_or_none(response.content)
-    if not is_json_object(parsed):
+    if response.status_code != 200:
+        raise _token_error(response, parsed)
+    if not isinstance(parsed, dict):
         raise QBankResponseValidationError("token response is not a JSON object", response=response)
-    body = parsed
-    access_token: object = body.get("access_token")
-    expires_in: object = body.get("expires_in")
+    body = cast("dict[str, object]", parsed)
+    access_token = body.get("access_token")
+    expires_in = body.get("expires_in")
     if not isinstance(access_token, str) or not access_token:
         raise QBankResponseValidationError("token response has no access_token", response=response)
     if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int)):
         raise QBankResponseValidationError("token response has a bad expires_in", response=response)
-    scope: object = body.get("scope")
+    scope = body.get("scope")
     return AccessToken(
         access_token,
         expires_in=expires_in,
         scope=scope if isinstance(scope, str) else None,
+    )
+
+
+def _token_error(response: httpx2.Response, body: object) -> QBankTokenError:
+    """An OAuth error (RFC 6749 5.2), or the standard error body of a gateway in front."""
+    from . import models
+    from ._response import validated
+
+    oauth = validated(models.OAuthErrorResponse, body)
+    standard = None if oauth is not None else validated(models.ErrorResponse, body)
+    message = "token request refused"
+    code: str | None = None
+    if oauth is not None:
+        code = oauth.error
+        message += f": {code}"
+        if oauth.error_description:
+            message += f" ({oauth.error_description[:200]})"
+    elif standard is not None and standard.error_code:
+        code = standard.error_code
+        message += f": {code} ({(standard.message or '')[:200]})"
+    else:
+        message += f" ({response.status_code} {response.reason_phrase})"
+    return QBankTokenError(
+        message,
+        response=response,
+        body=body if body is not None else response.text[:2000],
+        error_code=code,
+        error=oauth or standard,
     )
 
 

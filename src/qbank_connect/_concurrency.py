@@ -7,8 +7,10 @@ renames them to the blocking ones, so neither tree ever imports anyio, asyncio o
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Callable
 from types import TracebackType
@@ -22,6 +24,8 @@ _current_token: Callable[[], object] | None = None
 
 __all__ = [
     "AsyncLock",
+    "async_blocking_check",
+    "blocking_check",
     "Lock",
     "async_context_identity",
     "async_sleep",
@@ -117,3 +121,33 @@ def async_context_identity() -> object:
 def sync_context_identity() -> object:
     """Identifies the process: connections opened before ``os.fork()`` belong to the parent."""
     return os.getpid()
+
+
+def async_blocking_check() -> None:
+    """The async client belongs in an event loop: nothing to check (twin of ``blocking_check``)."""
+
+
+_warned_blocking = False
+
+
+def blocking_check() -> None:
+    """Warn, once per process, when the blocking client is called inside a running event loop.
+
+    Such a call blocks every other task of that loop until QBank answers. Costs one flag test
+    per call once warned, and a C-level look-up of the running loop until then."""
+    global _warned_blocking
+    if _warned_blocking:
+        return
+    asyncio = sys.modules.get("asyncio")
+    running = asyncio is not None and asyncio._get_running_loop() is not None
+    if not running:
+        trio = sys.modules.get("trio")
+        running = trio is not None and trio.lowlevel.in_trio_run()
+    if running:
+        _warned_blocking = True
+        warnings.warn(
+            "the blocking QBankConnect client was called inside a running event loop, which it "
+            "blocks until QBank answers; use AsyncQBankConnect (await client.<resource>...) there",
+            RuntimeWarning,
+            stacklevel=4,
+        )

@@ -49,11 +49,17 @@ _SEPARATOR = "\x1f"
 def validate_idempotency_key(key: object) -> str:
     """Return ``key`` unchanged if it is a canonical UUID v4, else raise ``ValueError``.
 
-    The key is never normalised: QBank compares keys byte for byte, so a key that was changed on
-    the way would not match the original request.
+    A string key is never normalised: QBank compares keys byte for byte, so a key that was
+    changed on the way would not match the original request. A ``uuid.UUID`` of version 4 is
+    sent in its canonical form, ``str(key)``.
     """
+    if isinstance(key, uuid.UUID) and key.version == 4:
+        return str(key)
     if not isinstance(key, str) or _CANONICAL_UUID4.fullmatch(key) is None:
-        shown = repr(key) if isinstance(key, str) and len(key) <= 64 else type(key).__name__
+        if isinstance(key, uuid.UUID):
+            shown = f"a version-{key.version} UUID"
+        else:
+            shown = repr(key) if isinstance(key, str) and len(key) <= 64 else type(key).__name__
         raise ValueError(
             "idempotency_key must be a UUID v4 in canonical lowercase 36-character form "
             f"(e.g. {uuid.UUID(int=0x4, version=4)!s}), got {shown}"

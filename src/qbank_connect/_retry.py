@@ -12,6 +12,7 @@ __all__ = [
     "backoff_delay",
     "parse_retry_after",
     "retry_delay",
+    "retry_delay_after",
 ]
 
 RETRYABLE_STATUS_CODES = frozenset({408, 429, 500, 502, 503, 504})
@@ -81,3 +82,20 @@ def retry_delay(
     if server_wait is not None:
         return server_wait if server_wait <= max_retry_after else None
     return backoff_delay(retries_taken, uniform=uniform)
+
+
+def retry_delay_after(
+    status_code: int | None,
+    headers: Mapping[str, str] | None,
+    retries_taken: int,
+    *,
+    max_retries: int,
+    max_retry_after: float,
+) -> float | None:
+    """The wait before retrying an attempt that got ``status_code`` (``None``: no answer, which is
+    always retryable), or ``None`` when it must not be retried (budget spent, or not retryable)."""
+    if retries_taken >= max_retries:
+        return None
+    if status_code is not None and status_code not in RETRYABLE_STATUS_CODES:
+        return None
+    return retry_delay(retries_taken, headers, max_retry_after=max_retry_after)

@@ -15,10 +15,12 @@ from pydantic import BaseModel
 __all__ = [
     "coerce_body",
     "date_param",
+    "date_range_params",
     "limit_param",
     "path_id",
     "payment_id_param",
     "query",
+    "reference_param",
     "text_param",
 ]
 
@@ -60,6 +62,17 @@ def text_param(name: str, value: object, *, max_length: int = 128) -> str:
     return value
 
 
+def reference_param(value: object) -> str:
+    """A payment's business reference (``invoice:INV-1042``): 1-255 printable characters."""
+    if not isinstance(value, str):
+        raise ValueError(f"reference must be a string, not {type(value).__name__}")
+    if not value or len(value) > 255 or not value.isprintable():
+        raise ValueError(
+            f"reference must be 1-255 printable characters (got {len(value)}: {_show(value)})"
+        )
+    return value
+
+
 def limit_param(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
         raise ValueError(f"limit must be a whole number from 1 to 100, got {_show(value)}")
@@ -78,6 +91,15 @@ def date_param(name: str, value: object) -> str:
         except ValueError:
             pass
     raise ValueError(f"{name} must be a datetime.date or a 'YYYY-MM-DD' string, got {_show(value)}")
+
+
+def date_range_params(from_date: object, to_date: object) -> tuple[str | None, str | None]:
+    """``from_date`` and ``to_date`` (either may be ``None``), checked in order before sending."""
+    start = None if from_date is None else date_param("from_date", from_date)
+    end = None if to_date is None else date_param("to_date", to_date)
+    if start is not None and end is not None and start > end:  # ISO dates sort as text
+        raise ValueError(f"from_date must not be after to_date (got {start} > {end})")
+    return start, end
 
 
 def coerce_body(model: type[M], value: object, name: str = "request") -> M:

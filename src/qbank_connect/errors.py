@@ -17,17 +17,21 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     import httpx2
 
     from .models import Payment
+    from .models.errors import ErrorResponse, IdempotencyConflictProblem, OAuthErrorResponse
+
+    ErrorBody = Union[ErrorResponse, IdempotencyConflictProblem, OAuthErrorResponse]
 
 __all__ = [
     "QBankAPIError",
     "QBankAuthenticationError",
     "QBankBadRequestError",
+    "QBankClosedError",
     "QBankConflictError",
     "QBankConnectionError",
     "QBankError",
@@ -39,6 +43,7 @@ __all__ = [
     "QBankPaymentWaitTimeout",
     "QBankPermissionDeniedError",
     "QBankRateLimitError",
+    "QBankRequestError",
     "QBankResponseValidationError",
     "QBankServiceUnavailableError",
     "QBankTimeoutError",
@@ -57,22 +62,75 @@ class QBankError(Exception):
     """Base of every exception the SDK raises."""
 
 
-class QBankAPIError(QBankError):
-    """The API answered with an HTTP error status.
+class QBankRequestError(QBankError):
+    """A call that failed: the base of HTTP errors, connection errors and malformed answers.
+
+    Whatever went wrong, it carries what you need to retry safely and to ask support.
 
     Attributes:
-        status_code: the HTTP status.
-        message: QBank's explanation (``message``, or a problem's ``detail``).
-        error_code: QBank's code, e.g. ``ERR_FUNDS_001`` (``None`` when the body had none).
-        request_id: the ``Request-Id`` to quote to QBank support.
-        idempotency_key: the key the call sent, if it was a transactional POST; retrying with
-            it is safe and executes at most once.
-        headers: the response headers.
+        idempotency_key: the key the call sent, if it was a transactional POST; calling again
+            with it is safe and executes at most once.
+        retries_taken: automatic retries made before giving up.
+        request: the last ``httpx2.Request`` sent (``None`` if none was).
+        response: the ``httpx2.Response`` (``None`` when no answer came).
+        status_code: the HTTP status (``None`` when no answer came).
+        request_id: QBank's ``Request-Id``, to quote to support.
+        headers: the response headers (empty when no answer came).
         body: the parsed JSON body, or the raw text when it was not JSON.
-        response: the ``httpx2.Response``.
     """
 
-    status_code: int
+    status_code: int | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx2.Request | None = None,
+        response: httpx2.Response | None = None,
+        body: object = None,
+        request_id: str | None = None,
+        idempotency_key: str | None = None,
+        retries_taken: int = 0,
+    ) -> None:
+        self.request = request if request is not None or response is None else _request_of(response)
+        self.response = response
+        self.status_code = None if response is None else response.status_code
+        self.headers: Mapping[str, str] = {} if response is None else response.headers
+        if request_id is None and response is not None:
+            request_id = response.headers.get("request-id")
+        self.request_id = request_id
+        self.body = body
+        self.idempotency_key = idempotency_key
+        self.retries_taken = retries_taken
+        self.message = message
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        text = self.message
+        if self.request_id:
+            text += f" (request_id={self.request_id})"
+        if self.idempotency_key:
+            text += f" (idempotency_key={self.idempotency_key})"
+        return text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class QBankAPIError(QBankRequestError):
+    """The API answered with an HTTP error status.
+
+    Attributes (besides those of :class:`QBankRequestError`):
+        message: QBank's explanation (``message``, or a problem's ``detail``).
+        error_code: QBank's code, e.g. ``ERR_FUNDS_001`` (``None`` when the body had none).
+        error: the error body as the contract's model (``ErrorResponse``,
+            ``IdempotencyConflictProblem`` or ``OAuthErrorResponse``), or ``None`` when the body
+            did not fit the contract (a gateway's HTML page, say).
+    """
+
+    # An answer always came: narrower than the base's, on purpose.
+    status_code: int  # pyright: ignore[reportIncompatibleVariableOverride]
+    response: httpx2.Response  # pyright: ignore[reportIncompatibleVariableOverride]
 
     def __init__(
         self,
@@ -84,45 +142,50 @@ class QBankAPIError(QBankError):
         request_id: str | None = None,
         idempotency_key: str | None = None,
         retries_taken: int = 0,
+        error: ErrorBody | None = None,
     ) -> None:
-        self.status_code = response.status_code
-        self.message = message
         self.error_code = error_code
-        self.request_id = request_id
-        self.idempotency_key = idempotency_key
-        self.retries_taken = retries_taken
-        self.headers: Mapping[str, str] = response.headers
-        self.body = body
-        self.response = response
-        super().__init__(self._describe())
+        self.error = error
+        super().__init__(
+            message,
+            response=response,
+            body=body,
+            request_id=request_id,
+            idempotency_key=idempotency_key,
+            retries_taken=retries_taken,
+        )
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait (``Retry-After``, seconds or an HTTP date), if any."""
+        from ._retry import parse_retry_after
+
+        return parse_retry_after(self.headers.get("retry-after"))
 
     def _describe(self) -> str:
-        parts = [f"{self.status_code}"]
-        if self.error_code:
-            parts.append(self.error_code)
-        text = f"{' '.join(parts)}: {self.message}"
+        head = f"{self.status_code} {self.error_code}" if self.error_code else f"{self.status_code}"
+        text = f"{head}: {self.message}"
         if self.request_id:
             text += f" (request_id={self.request_id})"
         if self.idempotency_key:
             text += f" (idempotency_key={self.idempotency_key})"
         return text
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._describe()!r})"
-
 
 class QBankBadRequestError(QBankAPIError):
     """400: the request was malformed or failed validation (``ERR_VAL_001``, ``ERR_IDEM_001``).
 
-    ``details`` lists field-level problems when QBank gave them."""
+    ``details`` lists field-level problems when QBank gave them; the message includes them."""
 
     @property
     def details(self) -> list[dict[str, Any]]:
         """Field-level problems: ``[{"field": ..., "issue": ...}]``."""
-        details: object = json_object(self.body).get("details")
-        if not isinstance(details, list):
+        from .models.errors import ErrorResponse
+
+        error = self.error
+        if not isinstance(error, ErrorResponse) or not error.details:
             return []
-        return [item for item in cast("list[object]", details) if is_json_object(item)]
+        return [detail.model_dump(mode="json") for detail in error.details]
 
 
 class QBankAuthenticationError(QBankAPIError):
@@ -138,47 +201,44 @@ class QBankNotFoundError(QBankAPIError):
 
 
 class QBankConflictError(QBankAPIError):
-    """409 that is not an idempotency conflict."""
+    """409 that is not an idempotency conflict (its body is not the contract's problem)."""
 
 
 class QBankIdempotencyConflict(QBankConflictError):
     """409: a request with this ``Idempotency-Key`` is still being processed.
 
-    Do not retry. Poll the in-flight payment instead::
+    Raised only for the contract's problem body, so ``transaction_id`` is always there. Do not
+    retry. Poll the in-flight payment instead::
 
         payment = client.payments.wait(e.transaction_id)
     """
 
+    error: IdempotencyConflictProblem
+
     @property
-    def transaction_id(self) -> str | None:
+    def transaction_id(self) -> str:
         """The id of the payment (or file, or check issue) being processed: poll it."""
-        return self._problem("transaction_id")
+        return self.error.transaction_id
 
     @property
     def detail(self) -> str:
-        return self._problem("detail") or self.message
+        return self.error.detail
 
     @property
-    def title(self) -> str | None:
-        return self._problem("title")
+    def title(self) -> str:
+        return self.error.title
 
     @property
-    def type(self) -> str | None:
+    def type(self) -> str:
         """The problem type URI (RFC 7807)."""
-        return self._problem("type")
+        return self.error.type
 
     @property
     def instance(self) -> str | None:
-        return self._problem("instance")
-
-    def _problem(self, field: str) -> str | None:
-        return _str_or_none(json_object(self.body).get(field))
+        return self.error.instance
 
     def _describe(self) -> str:
-        text = super()._describe()
-        if self.transaction_id:
-            text += f" (transaction_id={self.transaction_id})"
-        return text
+        return super()._describe() + f" (transaction_id={self.transaction_id})"
 
 
 class QBankUnprocessableEntityError(QBankAPIError):
@@ -196,13 +256,6 @@ class QBankInsufficientFundsError(QBankUnprocessableEntityError):
 class QBankRateLimitError(QBankAPIError):
     """429: too many requests. ``retry_after`` is the server's wait in seconds, if it gave one."""
 
-    @property
-    def retry_after(self) -> float | None:
-        """Seconds the server asked to wait, from ``Retry-After``."""
-        from ._retry import parse_retry_after
-
-        return parse_retry_after(self.headers.get("retry-after"))
-
 
 class QBankInternalServerError(QBankAPIError):
     """5xx: QBank failed. For a transactional call, retry with the same ``idempotency_key``."""
@@ -211,45 +264,22 @@ class QBankInternalServerError(QBankAPIError):
 class QBankServiceUnavailableError(QBankInternalServerError):
     """503: QBank is under maintenance (``ERR_SYS_001``); see ``retry_after``."""
 
-    @property
-    def retry_after(self) -> float | None:
-        """Seconds the server asked to wait, from ``Retry-After``."""
-        from ._retry import parse_retry_after
 
-        return parse_retry_after(self.headers.get("retry-after"))
-
-
-class QBankConnectionError(QBankError):
+class QBankConnectionError(QBankRequestError):
     """The request did not get an answer: DNS, connect, TLS, or the connection dropped.
 
     For a transactional call the payment may or may not have been made: retry with
     ``idempotency_key`` (it is on the exception) and QBank executes it at most once."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        request: httpx2.Request | None = None,
-        idempotency_key: str | None = None,
-        retries_taken: int = 0,
-    ) -> None:
-        self.request = request
-        self.idempotency_key = idempotency_key
-        self.retries_taken = retries_taken
-        if idempotency_key:
-            message += f" (idempotency_key={idempotency_key})"
-        super().__init__(message)
 
 
 class QBankTimeoutError(QBankConnectionError):
     """The request timed out. As with any connection error, retry with the same key."""
 
 
-class QBankResponseValidationError(QBankError):
+class QBankResponseValidationError(QBankRequestError):
     """A response that does not fit the contract: a body that is not JSON, or not the model.
 
-    Attributes: ``status_code``, ``request_id``, ``idempotency_key``, ``body`` (raw text, cut to
-    2,000 characters), ``response``."""
+    ``body`` is the raw text, cut to 2,000 characters."""
 
     def __init__(
         self,
@@ -257,25 +287,34 @@ class QBankResponseValidationError(QBankError):
         *,
         response: httpx2.Response,
         idempotency_key: str | None = None,
+        retries_taken: int = 0,
     ) -> None:
-        self.response = response
-        self.status_code = response.status_code
-        self.request_id = response.headers.get("request-id")
-        self.idempotency_key = idempotency_key
-        self.headers: Mapping[str, str] = response.headers
-        self.body = _safe_text(response)
-        text = f"{message} (status={self.status_code}"
+        super().__init__(
+            message,
+            response=response,
+            body=_safe_text(response),
+            idempotency_key=idempotency_key,
+            retries_taken=retries_taken,
+        )
+
+    def _describe(self) -> str:
+        text = f"{self.message} (status={self.status_code}"
         if self.request_id:
             text += f", request_id={self.request_id}"
-        if idempotency_key:
-            text += f", idempotency_key={idempotency_key}"
-        super().__init__(text + ")")
+        if self.idempotency_key:
+            text += f", idempotency_key={self.idempotency_key}"
+        return text + ")"
+
+
+class QBankClosedError(QBankError):
+    """A call on a client after ``close()`` / ``aclose()``: create a new client."""
 
 
 class QBankTokenError(QBankAPIError):
     """``POST /token`` refused the credentials or scopes.
 
-    ``error_code`` is the OAuth error (``invalid_client``, ``invalid_scope``, ...)."""
+    ``error_code`` is the OAuth error (``invalid_client``, ``invalid_scope``, ...); ``error`` the
+    ``OAuthErrorResponse``."""
 
 
 class QBankPaymentWaitTimeout(QBankError):
@@ -334,17 +373,11 @@ class WebhookInvalidEventError(QBankWebhookVerificationError):
     reason = "invalid_event"
 
 
-def is_json_object(value: object) -> TypeGuard[dict[str, Any]]:
-    return isinstance(value, dict)
-
-
-def json_object(value: object) -> dict[str, Any]:
-    """``value`` if it is a parsed JSON object, else an empty dict (bodies can be anything)."""
-    return value if is_json_object(value) else {}
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+def _request_of(response: httpx2.Response) -> httpx2.Request | None:
+    try:
+        return response.request
+    except RuntimeError:  # a response built by hand, never sent
+        return None
 
 
 def _safe_text(response: httpx2.Response) -> str:

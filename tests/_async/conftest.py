@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from qbank_connect import AsyncQBankConnect
-from qbank_connect._async import requester
+from qbank_connect._async import auth, requester
 
 from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI
 
@@ -22,6 +22,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         delays.append(seconds)
 
     monkeypatch.setattr(requester, "async_sleep", fake_sleep)
+    monkeypatch.setattr(auth, "async_sleep", fake_sleep)
     return delays
 
 

@@ -92,7 +92,10 @@ async def test_with_options_returns_a_configured_copy(api: MockAPI) -> None:
     assert fast.timeout.read == 2.0 and fast.max_retries == 0
     assert client.timeout.read == 30.0 and client.max_retries == 2
     assert fast._requester is client._requester
-    assert fast.payments._client is fast
+    # The copy's resources send through the shared pipeline with the copy's defaults.
+    assert fast.payments._requester is client._requester
+    assert fast.payments._timeout.read == 2.0 and fast.payments._max_retries == 0
+    assert client.payments._timeout.read == 30.0
 
 
 WEBHOOK_SECRET = "whsec_test_SECRET_value"

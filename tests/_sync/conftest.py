@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qbank_connect import QBankConnect
-from qbank_connect._sync import requester
+from qbank_connect._sync import auth, requester
 
 from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI
 
@@ -24,6 +24,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         delays.append(seconds)
 
     monkeypatch.setattr(requester, "sleep", fake_sleep)
+    monkeypatch.setattr(auth, "sleep", fake_sleep)
     return delays
 
 

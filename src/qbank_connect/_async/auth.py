@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .._auth import AccessToken, TokenSource
-from .._concurrency import AsyncLock
+from .. import _tracing
+from .._auth import AccessToken, ClientCredentials, TokenSource, parse_token_response
+from .._concurrency import AsyncLock, async_sleep
+from .._config import TOKEN_MAX_RETRIES, TOKEN_TIMEOUT
+from .._logging import logger
+from .._retry import retry_delay_after
+from .http import AsyncHTTP
 
-__all__ = ["AsyncOAuthTokens", "AsyncStaticTokens", "AsyncTokenFetcher", "AsyncTokens"]
+__all__ = [
+    "AsyncOAuthTokens",
+    "AsyncStaticTokens",
+    "AsyncTokenEndpoint",
+    "AsyncTokenFetcher",
+    "AsyncTokens",
+]
 
 
 class AsyncTokenFetcher(Protocol):
@@ -87,3 +98,55 @@ class AsyncOAuthTokens(AsyncTokens):
     def invalidate(self, token: AccessToken) -> None:
         if self._token is token:
             self._token = None
+
+
+class AsyncTokenEndpoint:
+    """``POST /token`` with the client credentials: one token, retried like any safe call."""
+
+    def __init__(
+        self,
+        http: AsyncHTTP,
+        credentials: ClientCredentials,
+        *,
+        token_url: str,
+        user_agent: str,
+        max_retry_after: float,
+    ) -> None:
+        self._http = http
+        self._credentials = credentials
+        self._token_url = token_url
+        self._server = _tracing.server_of(token_url)  # OpenTelemetry: server.address/port
+        self._user_agent = user_agent
+        self._max_retry_after = max_retry_after
+
+    async def __call__(self) -> AccessToken:
+        headers, body = self._credentials.token_request(self._user_agent)
+        timeout = TOKEN_TIMEOUT.as_dict()
+        retries = 0
+        while True:
+            # OpenTelemetry: each POST /token is an attempt span under the call that needed it.
+            attempt = _tracing.start_attempt(
+                "POST", "/token", self._server, headers, resend_count=retries
+            )
+            request = self._http.build(
+                "POST", self._token_url, headers=headers, timeout=timeout, content=body
+            )
+            response, failure = await self._http.send(request, None, retries, attempt)
+            status = None if response is None else response.status_code
+            delay = None
+            if status != 200:
+                delay = retry_delay_after(
+                    status,
+                    None if response is None else response.headers,
+                    retries,
+                    max_retries=TOKEN_MAX_RETRIES,
+                    max_retry_after=self._max_retry_after,
+                )
+            if delay is None:
+                if response is None:
+                    assert failure is not None
+                    raise failure
+                logger.debug("POST /token -> %s", status)
+                return parse_token_response(response)  # the token, or the named error
+            await async_sleep(delay)
+            retries += 1

@@ -10,19 +10,21 @@ from typing import TYPE_CHECKING
 
 import httpx2
 
-from .._auth import TokenSource
+from .._auth import ClientCredentials, TokenSource
 from .._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_AFTER,
     DEFAULT_TIMEOUT,
     resolve_base_url,
     resolve_timeout,
+    user_agent,
     validate_max_retries,
     validate_scopes,
 )
 from .._logging import setup_logging_from_env
 from .._secrets import Secret
-from .auth import AsyncStaticTokens
+from .auth import AsyncOAuthTokens, AsyncStaticTokens, AsyncTokenEndpoint, AsyncTokens
+from .http import AsyncHTTP
 from .requester import AsyncRequester
 from .resources import (
     AsyncAccounts,
@@ -40,6 +42,8 @@ from .resources import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from ..webhooks import Webhooks
 
 __all__ = ["AsyncQBankConnect"]
@@ -66,8 +70,11 @@ class AsyncQBankConnect:
         base_url: overrides ``environment`` (default: ``QBANK_BASE_URL``).
         timeout: seconds or an ``httpx2.Timeout`` (default 60 s, 10 s to connect).
         max_retries: automatic retries of a failed call (default 2).
-        http_client: an ``httpx2.AsyncClient`` to send with; used as given and never closed here.
+        http_client: an ``httpx2.AsyncClient`` (or a legacy ``httpx.AsyncClient``) to send with;
+            used as given and never closed here.
         token: a pre-issued bearer token, or a callable returning the current one (no OAuth).
+        token_auth_method: ``"client_secret_basic"`` (default: an ``Authorization: Basic``
+            header) or ``"client_secret_post"`` (the credentials as form fields).
         webhook_secret: the secret(s) for ``client.webhooks`` (default: ``QBANK_WEBHOOK_SECRET``).
         default_headers: extra headers sent with every call.
         max_retry_after: the longest ``Retry-After`` (s) honoured; longer ones raise at once.
@@ -79,6 +86,16 @@ class AsyncQBankConnect:
     payments: AsyncPayments
     transfers: AsyncTransfers
     positive_pay: AsyncPositivePay
+    with_raw_response: AsyncQBankConnectWithRawResponse
+    """The same operations, answering a :class:`~qbank_connect.RawResponse` with headers,
+    request id, idempotency key and retry count; ``.parse()`` gives the model.
+
+    Example::
+
+        raw = await client.with_raw_response.balances.get("acc_operating")
+        print(raw.request_id, raw.retries_taken)
+        balance = raw.parse()
+    """
 
     def __init__(
         self,
@@ -90,8 +107,9 @@ class AsyncQBankConnect:
         base_url: str | httpx2.URL | None = None,
         timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx2.AsyncClient | None = None,
+        http_client: httpx2.AsyncClient | httpx.AsyncClient | None = None,
         token: TokenSource | None = None,
+        token_auth_method: str = "client_secret_basic",  # noqa: S107 - a method name
         webhook_secret: str | Sequence[str] | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
@@ -100,21 +118,13 @@ class AsyncQBankConnect:
         self.base_url = resolve_base_url(base_url, environment)
         self.timeout = resolve_timeout(timeout)
         self.max_retries = validate_max_retries(max_retries)
-        if http_client is not None and not isinstance(http_client, httpx2.AsyncClient):
-            raise ValueError(
-                f"http_client must be an httpx2.AsyncClient, not {type(http_client).__name__}"
-            )
-        self._requester = AsyncRequester(
-            base_url=self.base_url,
-            http_client=http_client,
-            default_headers=default_headers,
-            max_retry_after=max_retry_after,
-        )
+        http = AsyncHTTP(http_client)
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
+        tokens: AsyncTokens
         if token is not None:
             if not callable(token) and (not isinstance(token, str) or not token):
                 raise ValueError("token must be a non-empty string or a callable returning one")
-            self._requester.tokens = AsyncStaticTokens(token)
+            tokens = AsyncStaticTokens(token)
         else:
             secret = client_secret or os.environ.get("QBANK_CLIENT_SECRET") or None
             if not self.client_id or not secret:
@@ -124,9 +134,28 @@ class AsyncQBankConnect:
                     else ("client_secret (or QBANK_CLIENT_SECRET)")
                 )
                 raise ValueError(f"{missing} is required unless token= is given")
-            self._requester.use_client_credentials(
-                self.client_id, Secret(secret), validate_scopes(scopes)
+            credentials = ClientCredentials(
+                self.client_id,
+                Secret(secret),
+                validate_scopes(scopes),
+                method=token_auth_method,
             )
+            tokens = AsyncOAuthTokens(
+                AsyncTokenEndpoint(
+                    http,
+                    credentials,
+                    token_url=self.base_url + "/token",
+                    user_agent=user_agent(),
+                    max_retry_after=max_retry_after,
+                )
+            )
+        self._requester = AsyncRequester(
+            http,
+            tokens,
+            base_url=self.base_url,
+            default_headers=default_headers,
+            max_retry_after=max_retry_after,
+        )
         if webhook_secret is None:
             webhook_secret = os.environ.get("QBANK_WEBHOOK_SECRET") or None
         # Checked now, so a bad secret fails at start-up rather than on the first delivery.
@@ -134,12 +163,14 @@ class AsyncQBankConnect:
         self._bind_resources()
 
     def _bind_resources(self) -> None:
-        self.accounts = AsyncAccounts(self)
-        self.balances = AsyncBalances(self)
-        self.transactions = AsyncTransactions(self)
-        self.payments = AsyncPayments(self)
-        self.transfers = AsyncTransfers(self)
-        self.positive_pay = AsyncPositivePay(self)
+        requester, timeout, max_retries = self._requester, self.timeout, self.max_retries
+        self.accounts = AsyncAccounts(requester, timeout=timeout, max_retries=max_retries)
+        self.balances = AsyncBalances(requester, timeout=timeout, max_retries=max_retries)
+        self.transactions = AsyncTransactions(requester, timeout=timeout, max_retries=max_retries)
+        self.payments = AsyncPayments(requester, timeout=timeout, max_retries=max_retries)
+        self.transfers = AsyncTransfers(requester, timeout=timeout, max_retries=max_retries)
+        self.positive_pay = AsyncPositivePay(requester, timeout=timeout, max_retries=max_retries)
+        self.with_raw_response = AsyncQBankConnectWithRawResponse(self)
 
     @property
     def webhooks(self) -> Webhooks:
@@ -152,19 +183,6 @@ class AsyncQBankConnect:
         if self._webhooks is None:
             self._webhooks = _webhooks(None)
         return self._webhooks
-
-    @property
-    def with_raw_response(self) -> AsyncQBankConnectWithRawResponse:
-        """The same operations, returning a :class:`~qbank_connect.RawResponse` with headers,
-        request id, idempotency key and retry count; ``.parse()`` gives the model.
-
-        Example::
-
-            raw = await client.with_raw_response.balances.get("acc_operating")
-            print(raw.request_id, raw.retries_taken)
-            balance = raw.parse()
-        """
-        return AsyncQBankConnectWithRawResponse(self)
 
     def with_options(
         self,
@@ -196,8 +214,15 @@ class AsyncQBankConnect:
         await self._requester.tokens.get()
 
     async def aclose(self) -> None:
-        """Close the connections this client opened (not those of an ``http_client`` you gave)."""
-        await self._requester.aclose()
+        """Close the connections this client opened (not those of an ``http_client`` you gave).
+
+        Afterwards the client refuses calls (``QBankClosedError``), whoever owns the transport.
+
+        Example::
+
+            await client.aclose()
+        """
+        await self._requester.http.aclose()
 
     async def __aenter__(self) -> AsyncQBankConnect:
         return self
@@ -221,6 +246,8 @@ def _webhooks(secret: str | Sequence[str] | None) -> Webhooks:
 
 
 class AsyncQBankConnectWithRawResponse:
+    """``client.with_raw_response``: every resource, its calls answering :class:`RawResponse`."""
+
     def __init__(self, client: AsyncQBankConnect) -> None:
         self.accounts = AsyncAccountsWithRawResponse(client.accounts)
         self.balances = AsyncBalancesWithRawResponse(client.balances)

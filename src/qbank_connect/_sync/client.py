@@ -12,19 +12,21 @@ from typing import TYPE_CHECKING
 
 import httpx2
 
-from .._auth import TokenSource
+from .._auth import ClientCredentials, TokenSource
 from .._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_AFTER,
     DEFAULT_TIMEOUT,
     resolve_base_url,
     resolve_timeout,
+    user_agent,
     validate_max_retries,
     validate_scopes,
 )
 from .._logging import setup_logging_from_env
 from .._secrets import Secret
-from .auth import StaticTokens
+from .auth import OAuthTokens, StaticTokens, TokenEndpoint, Tokens
+from .http import HTTP
 from .requester import Requester
 from .resources import (
     Accounts,
@@ -42,6 +44,8 @@ from .resources import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from ..webhooks import Webhooks
 
 __all__ = ["QBankConnect"]
@@ -68,8 +72,11 @@ class QBankConnect:
         base_url: overrides ``environment`` (default: ``QBANK_BASE_URL``).
         timeout: seconds or an ``httpx2.Timeout`` (default 60 s, 10 s to connect).
         max_retries: automatic retries of a failed call (default 2).
-        http_client: an ``httpx2.Client`` to send with; used as given and never closed here.
+        http_client: an ``httpx2.Client`` (or a legacy ``httpx.Client``) to send with;
+            used as given and never closed here.
         token: a pre-issued bearer token, or a callable returning the current one (no OAuth).
+        token_auth_method: ``"client_secret_basic"`` (default: an ``Authorization: Basic``
+            header) or ``"client_secret_post"`` (the credentials as form fields).
         webhook_secret: the secret(s) for ``client.webhooks`` (default: ``QBANK_WEBHOOK_SECRET``).
         default_headers: extra headers sent with every call.
         max_retry_after: the longest ``Retry-After`` (s) honoured; longer ones raise at once.
@@ -81,6 +88,16 @@ class QBankConnect:
     payments: Payments
     transfers: Transfers
     positive_pay: PositivePay
+    with_raw_response: QBankConnectWithRawResponse
+    """The same operations, answering a :class:`~qbank_connect.RawResponse` with headers,
+    request id, idempotency key and retry count; ``.parse()`` gives the model.
+
+    Example::
+
+        raw = client.with_raw_response.balances.get("acc_operating")
+        print(raw.request_id, raw.retries_taken)
+        balance = raw.parse()
+    """
 
     def __init__(
         self,
@@ -92,8 +109,9 @@ class QBankConnect:
         base_url: str | httpx2.URL | None = None,
         timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx2.Client | None = None,
+        http_client: httpx2.Client | httpx.Client | None = None,
         token: TokenSource | None = None,
+        token_auth_method: str = "client_secret_basic",  # noqa: S107 - a method name
         webhook_secret: str | Sequence[str] | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
@@ -102,21 +120,13 @@ class QBankConnect:
         self.base_url = resolve_base_url(base_url, environment)
         self.timeout = resolve_timeout(timeout)
         self.max_retries = validate_max_retries(max_retries)
-        if http_client is not None and not isinstance(http_client, httpx2.Client):
-            raise ValueError(
-                f"http_client must be an httpx2.Client, not {type(http_client).__name__}"
-            )
-        self._requester = Requester(
-            base_url=self.base_url,
-            http_client=http_client,
-            default_headers=default_headers,
-            max_retry_after=max_retry_after,
-        )
+        http = HTTP(http_client)
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
+        tokens: Tokens
         if token is not None:
             if not callable(token) and (not isinstance(token, str) or not token):
                 raise ValueError("token must be a non-empty string or a callable returning one")
-            self._requester.tokens = StaticTokens(token)
+            tokens = StaticTokens(token)
         else:
             secret = client_secret or os.environ.get("QBANK_CLIENT_SECRET") or None
             if not self.client_id or not secret:
@@ -126,9 +136,28 @@ class QBankConnect:
                     else ("client_secret (or QBANK_CLIENT_SECRET)")
                 )
                 raise ValueError(f"{missing} is required unless token= is given")
-            self._requester.use_client_credentials(
-                self.client_id, Secret(secret), validate_scopes(scopes)
+            credentials = ClientCredentials(
+                self.client_id,
+                Secret(secret),
+                validate_scopes(scopes),
+                method=token_auth_method,
             )
+            tokens = OAuthTokens(
+                TokenEndpoint(
+                    http,
+                    credentials,
+                    token_url=self.base_url + "/token",
+                    user_agent=user_agent(),
+                    max_retry_after=max_retry_after,
+                )
+            )
+        self._requester = Requester(
+            http,
+            tokens,
+            base_url=self.base_url,
+            default_headers=default_headers,
+            max_retry_after=max_retry_after,
+        )
         if webhook_secret is None:
             webhook_secret = os.environ.get("QBANK_WEBHOOK_SECRET") or None
         # Checked now, so a bad secret fails at start-up rather than on the first delivery.
@@ -136,12 +165,14 @@ class QBankConnect:
         self._bind_resources()
 
     def _bind_resources(self) -> None:
-        self.accounts = Accounts(self)
-        self.balances = Balances(self)
-        self.transactions = Transactions(self)
-        self.payments = Payments(self)
-        self.transfers = Transfers(self)
-        self.positive_pay = PositivePay(self)
+        requester, timeout, max_retries = self._requester, self.timeout, self.max_retries
+        self.accounts = Accounts(requester, timeout=timeout, max_retries=max_retries)
+        self.balances = Balances(requester, timeout=timeout, max_retries=max_retries)
+        self.transactions = Transactions(requester, timeout=timeout, max_retries=max_retries)
+        self.payments = Payments(requester, timeout=timeout, max_retries=max_retries)
+        self.transfers = Transfers(requester, timeout=timeout, max_retries=max_retries)
+        self.positive_pay = PositivePay(requester, timeout=timeout, max_retries=max_retries)
+        self.with_raw_response = QBankConnectWithRawResponse(self)
 
     @property
     def webhooks(self) -> Webhooks:
@@ -154,19 +185,6 @@ class QBankConnect:
         if self._webhooks is None:
             self._webhooks = _webhooks(None)
         return self._webhooks
-
-    @property
-    def with_raw_response(self) -> QBankConnectWithRawResponse:
-        """The same operations, returning a :class:`~qbank_connect.RawResponse` with headers,
-        request id, idempotency key and retry count; ``.parse()`` gives the model.
-
-        Example::
-
-            raw = client.with_raw_response.balances.get("acc_operating")
-            print(raw.request_id, raw.retries_taken)
-            balance = raw.parse()
-        """
-        return QBankConnectWithRawResponse(self)
 
     def with_options(
         self,
@@ -198,8 +216,15 @@ class QBankConnect:
         self._requester.tokens.get()
 
     def close(self) -> None:
-        """Close the connections this client opened (not those of an ``http_client`` you gave)."""
-        self._requester.close()
+        """Close the connections this client opened (not those of an ``http_client`` you gave).
+
+        Afterwards the client refuses calls (``QBankClosedError``), whoever owns the transport.
+
+        Example::
+
+            client.close()
+        """
+        self._requester.http.close()
 
     def __enter__(self) -> QBankConnect:
         return self
@@ -223,6 +248,8 @@ def _webhooks(secret: str | Sequence[str] | None) -> Webhooks:
 
 
 class QBankConnectWithRawResponse:
+    """``client.with_raw_response``: every resource, its calls answering :class:`RawResponse`."""
+
     def __init__(self, client: QBankConnect) -> None:
         self.accounts = AccountsWithRawResponse(client.accounts)
         self.balances = BalancesWithRawResponse(client.balances)

@@ -13,10 +13,13 @@ class ErrorDetail(ResponseModel):
 
 
 class ErrorResponse(ResponseModel):
-    """The standard error body (``application/json``)."""
+    """The standard error body (``application/json``).
 
-    message: str
-    error_code: str
+    Read leniently: the contract requires ``message`` and ``error_code``, but an error body is
+    read to explain a failure, and a gateway or a partial body must still give what it has."""
+
+    message: str | None = None
+    error_code: str | None = None
     request_id: str | None = None
     details: list[ErrorDetail] | None = None
 

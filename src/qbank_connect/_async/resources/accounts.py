@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import httpx2
 
+from ..._paginator import async_paginated
 from ..._response import async_raw_method
 from ..._validation import limit_param, path_id, query, text_param
 from ...models import Account, AccountList
@@ -16,6 +15,7 @@ __all__ = ["AsyncAccounts", "AsyncAccountsWithRawResponse"]
 
 
 class AsyncAccounts(AsyncResource):
+    @async_paginated
     async def list(
         self,
         *,
@@ -28,23 +28,20 @@ class AsyncAccounts(AsyncResource):
 
         Example::
 
-            page = await client.accounts.list(limit=10)
-            async for account in page:
+            async for account in client.accounts.list(limit=10):   # every page
                 print(account.id, account.name)
         """
         params = query(
             limit=None if limit is None else limit_param(limit),
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
-        return cast(
-            AsyncPage[Account],
-            await self._list(
-                "/accounts",
-                model=AccountList,
-                params=params or {},
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+        return await self._list(
+            "/accounts",
+            AccountList,
+            operation="listAccounts",
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -61,20 +58,19 @@ class AsyncAccounts(AsyncResource):
             account = await client.accounts.get("acc_operating")
             print(account.account_number_last4)
         """
-        return cast(
+        return await self._get(
+            "/accounts/" + path_id("account_id", account_id),
             Account,
-            await self._call(
-                "GET",
-                "/accounts/" + path_id("account_id", account_id),
-                model=Account,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+            operation="getAccount",
+            url_template="/accounts/{account_id}",
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
 
 class AsyncAccountsWithRawResponse:
+    """``client.with_raw_response.accounts``: the same calls, answering :class:`RawResponse`."""
+
     def __init__(self, accounts: AsyncAccounts) -> None:
-        raw = AsyncAccounts(accounts._client, raw=True)
-        self.list = async_raw_method(raw.list)
-        self.get = async_raw_method(raw.get)
+        self.list = async_raw_method(accounts.list)
+        self.get = async_raw_method(accounts.get)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import httpx2
 
 from ..._response import async_raw_method
@@ -29,19 +27,18 @@ class AsyncBalances(AsyncResource):
             balance = await client.balances.get("acc_operating")
             print(balance.available, balance.ledger, balance.currency)
         """
-        return cast(
+        return await self._get(
+            "/balances/" + path_id("account_id", account_id),
             Balance,
-            await self._call(
-                "GET",
-                "/balances/" + path_id("account_id", account_id),
-                model=Balance,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+            operation="getBalance",
+            url_template="/balances/{account_id}",
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
 
 class AsyncBalancesWithRawResponse:
+    """``client.with_raw_response.balances``: the same calls, answering :class:`RawResponse`."""
+
     def __init__(self, balances: AsyncBalances) -> None:
-        raw = AsyncBalances(balances._client, raw=True)
-        self.get = async_raw_method(raw.get)
+        self.get = async_raw_method(balances.get)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import httpx2
 
 from ..._concurrency import async_sleep
+from ..._options import RequestOptions
+from ..._paginator import async_paginated
 from ..._response import async_raw_method
 from ..._upload import AchFileSource, AchUpload
 from ..._validation import coerce_body, limit_param, payment_id_param, query, text_param
@@ -32,14 +35,16 @@ class AsyncPayments(AsyncResource):
         self,
         request: AchPaymentRequest | Mapping[str, Any],
         *,
-        idempotency_key: str | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """Initiate one ACH payment; it is ``P_PENDING`` until the next 15-minute batch.
 
-        Sent with an ``Idempotency-Key`` (a new UUID v4 unless you pass ``idempotency_key``);
-        automatic retries reuse it, so the payment is made at most once.
+        Sent with an ``Idempotency-Key`` (a new UUID v4 unless you pass ``idempotency_key``, or
+        the one derived from your ``reference``, e.g. ``"invoice:INV-1042"``: the same in every
+        process); automatic retries reuse it, so the payment is made at most once.
 
         Example::
 
@@ -51,16 +56,16 @@ class AsyncPayments(AsyncResource):
                 effective_date="2026-11-23",
             ))
         """
-        return cast(
-            Payment,
-            await self._transact(
-                "/payments/ach",
-                coerce_body(AchPaymentRequest, request),
-                model=Payment,
-                idempotency_key=idempotency_key,
-                timeout=timeout,
-                max_retries=max_retries,
+        body = coerce_body(AchPaymentRequest, request).to_wire()
+        return await self._transact(
+            RequestOptions(
+                "POST", "/payments/ach", "createAchPayment", "/payments/ach", json_body=body
             ),
+            Payment,
+            idempotency_key=idempotency_key,
+            reference=reference,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def upload_ach_file(
@@ -69,7 +74,8 @@ class AsyncPayments(AsyncResource):
         *,
         source_account_id: str | None = None,
         file_name: str | None = None,
-        idempotency_key: str | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AchFile:
@@ -94,26 +100,28 @@ class AsyncPayments(AsyncResource):
             )
         )
         with AchUpload(file, file_name=file_name) as upload:
-            return cast(
-                AchFile,
-                await self._call(
+            return await self._transact(
+                RequestOptions(
                     "POST",
                     "/payments/ach/files",
-                    model=AchFile,
+                    "uploadAchFile",
+                    "/payments/ach/files",
                     upload=upload,
                     upload_fields=fields,
-                    transactional=True,
-                    idempotency_key=idempotency_key,
-                    timeout=timeout,
-                    max_retries=max_retries,
                 ),
+                AchFile,
+                idempotency_key=idempotency_key,
+                reference=reference,
+                timeout=timeout,
+                max_retries=max_retries,
             )
 
     async def create_wire(
         self,
         request: WirePaymentRequest | Mapping[str, Any],
         *,
-        idempotency_key: str | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -127,16 +135,16 @@ class AsyncPayments(AsyncResource):
                                 "bic": "COBADEFFXXX"},
             })
         """
-        return cast(
-            Payment,
-            await self._transact(
-                "/payments/wire",
-                coerce_body(WirePaymentRequest, request),
-                model=Payment,
-                idempotency_key=idempotency_key,
-                timeout=timeout,
-                max_retries=max_retries,
+        body = coerce_body(WirePaymentRequest, request).to_wire()
+        return await self._transact(
+            RequestOptions(
+                "POST", "/payments/wire", "createWirePayment", "/payments/wire", json_body=body
             ),
+            Payment,
+            idempotency_key=idempotency_key,
+            reference=reference,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -153,15 +161,13 @@ class AsyncPayments(AsyncResource):
             payment = await client.payments.get("5f0c...-...")
             print(payment.status, payment.is_final)
         """
-        return cast(
+        return await self._get(
+            "/payments/" + payment_id_param(payment_id),
             Payment,
-            await self._call(
-                "GET",
-                "/payments/" + payment_id_param(payment_id),
-                model=Payment,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+            operation="getPayment",
+            url_template="/payments/{payment_id}",
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def get_payment_status(
@@ -179,6 +185,7 @@ class AsyncPayments(AsyncResource):
         """
         return await self.get(payment_id, timeout=timeout, max_retries=max_retries)
 
+    @async_paginated
     async def list(
         self,
         *,
@@ -193,7 +200,7 @@ class AsyncPayments(AsyncResource):
 
         Example::
 
-            async for payment in await client.payments.list(status=PaymentStatus.P_FAILED):
+            async for payment in client.payments.list(status=PaymentStatus.P_FAILED):
                 print(payment.id, payment.failure_code)
         """
         params = query(
@@ -202,15 +209,13 @@ class AsyncPayments(AsyncResource):
             limit=None if limit is None else limit_param(limit),
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
-        return cast(
-            AsyncPage[Payment],
-            await self._list(
-                "/payments",
-                model=PaymentList,
-                params=params or {},
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+        return await self._list(
+            "/payments",
+            PaymentList,
+            operation="listPayments",
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     async def wait(
@@ -255,11 +260,12 @@ class AsyncPayments(AsyncResource):
 
 
 class AsyncPaymentsWithRawResponse:
+    """``client.with_raw_response.payments``: the same calls, answering :class:`RawResponse`."""
+
     def __init__(self, payments: AsyncPayments) -> None:
-        raw = AsyncPayments(payments._client, raw=True)
-        self.create_ach = async_raw_method(raw.create_ach)
-        self.upload_ach_file = async_raw_method(raw.upload_ach_file)
-        self.create_wire = async_raw_method(raw.create_wire)
-        self.get = async_raw_method(raw.get)
-        self.get_payment_status = async_raw_method(raw.get_payment_status)
-        self.list = async_raw_method(raw.list)
+        self.create_ach = async_raw_method(payments.create_ach)
+        self.upload_ach_file = async_raw_method(payments.upload_ach_file)
+        self.create_wire = async_raw_method(payments.create_wire)
+        self.get = async_raw_method(payments.get)
+        self.get_payment_status = async_raw_method(payments.get_payment_status)
+        self.list = async_raw_method(payments.list)

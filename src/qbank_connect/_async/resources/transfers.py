@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import httpx2
 
+from ..._options import RequestOptions
 from ..._response import async_raw_method
 from ..._validation import coerce_body
 from ...models import Payment, TransferRequest
@@ -20,36 +22,38 @@ class AsyncTransfers(AsyncResource):
         self,
         request: TransferRequest | Mapping[str, Any],
         *,
-        idempotency_key: str | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """Move funds between two of the client's accounts, in real time.
 
-        Sent with an ``Idempotency-Key`` (a new UUID v4 unless you pass ``idempotency_key``);
-        automatic retries reuse it, so the transfer happens at most once.
+        Sent with an ``Idempotency-Key`` (a new UUID v4 unless you pass ``idempotency_key``, or
+        the one derived from your ``reference``); automatic retries reuse it, so the transfer
+        happens at most once.
 
         Example::
 
             payment = await client.transfers.create(
                 request={"source_account_id": "acc_operating",
-                         "destination_account_id": "acc_payroll", "amount": "2500.00"}
+                         "destination_account_id": "acc_payroll", "amount": "2500.00"},
+                reference="sweep:2026-11-21",
             )
         """
-        return cast(
+        body = coerce_body(TransferRequest, request).to_wire()
+        return await self._transact(
+            RequestOptions("POST", "/transfers", "createTransfer", "/transfers", json_body=body),
             Payment,
-            await self._transact(
-                "/transfers",
-                coerce_body(TransferRequest, request),
-                model=Payment,
-                idempotency_key=idempotency_key,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+            idempotency_key=idempotency_key,
+            reference=reference,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
 
 class AsyncTransfersWithRawResponse:
+    """``client.with_raw_response.transfers``: the same calls, answering :class:`RawResponse`."""
+
     def __init__(self, transfers: AsyncTransfers) -> None:
-        raw = AsyncTransfers(transfers._client, raw=True)
-        self.create = async_raw_method(raw.create)
+        self.create = async_raw_method(transfers.create)

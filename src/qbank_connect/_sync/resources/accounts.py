@@ -4,10 +4,9 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import httpx2
 
+from ..._paginator import paginated
 from ..._response import raw_method
 from ..._validation import limit_param, path_id, query, text_param
 from ...models import Account, AccountList
@@ -18,6 +17,7 @@ __all__ = ["Accounts", "AccountsWithRawResponse"]
 
 
 class Accounts(Resource):
+    @paginated
     def list(
         self,
         *,
@@ -30,23 +30,20 @@ class Accounts(Resource):
 
         Example::
 
-            page = client.accounts.list(limit=10)
-            for account in page:
+            for account in client.accounts.list(limit=10):   # every page
                 print(account.id, account.name)
         """
         params = query(
             limit=None if limit is None else limit_param(limit),
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
-        return cast(
-            Page[Account],
-            self._list(
-                "/accounts",
-                model=AccountList,
-                params=params or {},
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+        return self._list(
+            "/accounts",
+            AccountList,
+            operation="listAccounts",
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def get(
@@ -63,20 +60,19 @@ class Accounts(Resource):
             account = client.accounts.get("acc_operating")
             print(account.account_number_last4)
         """
-        return cast(
+        return self._get(
+            "/accounts/" + path_id("account_id", account_id),
             Account,
-            self._call(
-                "GET",
-                "/accounts/" + path_id("account_id", account_id),
-                model=Account,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+            operation="getAccount",
+            url_template="/accounts/{account_id}",
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
 
 class AccountsWithRawResponse:
+    """``client.with_raw_response.accounts``: the same calls, answering :class:`RawResponse`."""
+
     def __init__(self, accounts: Accounts) -> None:
-        raw = Accounts(accounts._client, raw=True)
-        self.list = raw_method(raw.list)
-        self.get = raw_method(raw.get)
+        self.list = raw_method(accounts.list)
+        self.get = raw_method(accounts.get)

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import httpx2
 
 from ..._response import raw_method
@@ -31,19 +29,18 @@ class Balances(Resource):
             balance = client.balances.get("acc_operating")
             print(balance.available, balance.ledger, balance.currency)
         """
-        return cast(
+        return self._get(
+            "/balances/" + path_id("account_id", account_id),
             Balance,
-            self._call(
-                "GET",
-                "/balances/" + path_id("account_id", account_id),
-                model=Balance,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+            operation="getBalance",
+            url_template="/balances/{account_id}",
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
 
 class BalancesWithRawResponse:
+    """``client.with_raw_response.balances``: the same calls, answering :class:`RawResponse`."""
+
     def __init__(self, balances: Balances) -> None:
-        raw = Balances(balances._client, raw=True)
-        self.get = raw_method(raw.get)
+        self.get = raw_method(balances.get)

@@ -1,123 +1,107 @@
 # Generated from src/qbank_connect/_async/resources/base.py by scripts/unasync.py: do not edit.
 # Change the async source and run `python scripts/unasync.py`.
-"""What every resource shares: the client's pipeline and its per-call options."""
+"""What every resource shares: the client's pipeline and its per-call defaults."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TypeVar
 
 import httpx2
+import pydantic
 
 from ..._config import resolve_timeout, validate_max_retries
-from ..._upload import AchUpload
-from ...models import RequestModel
+from ..._idempotency import validate_idempotency_key
+from ..._options import RequestOptions
+from ..._validation import reference_param
+from ...models.pages import ListEnvelope
 from ..pagination import Page
-
-if TYPE_CHECKING:
-    from ..client import QBankConnect
+from ..requester import Requester
 
 __all__ = ["Resource"]
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+T = TypeVar("T")
 
 
 class Resource:
     """A group of operations (``client.payments``, ``client.balances``, ...)."""
 
-    def __init__(self, client: QBankConnect, *, raw: bool = False) -> None:
-        self._client = client
-        self._raw = raw
+    def __init__(
+        self, requester: Requester, *, timeout: httpx2.Timeout, max_retries: int
+    ) -> None:
+        self._requester = requester
+        self._timeout = timeout
+        self._max_retries = max_retries
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        model: type[Any],
-        timeout: float | httpx2.Timeout | None,
-        max_retries: int | None,
-        wrap: Callable[[Any], Any] | None = None,
-        params: Mapping[str, Any] | None = None,
-        json_body: bytes | None = None,
-        upload: AchUpload | None = None,
-        upload_fields: Mapping[str, str] | None = None,
-        transactional: bool = False,
-        idempotency_key: str | None = None,
-        raw: bool | None = None,
-    ) -> Any:
-        client = self._client
-        return client._requester.request(
-            method,
-            path,
-            model=model,
-            wrap=wrap,
-            timeout=client.timeout if timeout is None else resolve_timeout(timeout),
-            max_retries=(
-                client.max_retries if max_retries is None else validate_max_retries(max_retries)
-            ),
-            params=params,
-            json_body=json_body,
-            upload=upload,
-            upload_fields=upload_fields,
-            transactional=transactional,
-            idempotency_key=idempotency_key,
-            raw=self._raw if raw is None else raw,
+    def _limits(
+        self, timeout: float | httpx2.Timeout | None, max_retries: int | None
+    ) -> tuple[httpx2.Timeout, int]:
+        """A call's own timeout and retry budget, or the client's."""
+        return (
+            self._timeout if timeout is None else resolve_timeout(timeout),
+            self._max_retries if max_retries is None else validate_max_retries(max_retries),
         )
 
-    def _transact(
+    def _get(
         self,
         path: str,
-        body: RequestModel,
+        cast_to: type[M],
         *,
-        model: type[Any],
-        idempotency_key: str | None,
+        operation: str,
+        url_template: str,
         timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
-    ) -> Any:
-        """A transactional POST of a JSON body: it carries an Idempotency-Key, reused by retries."""
-        return self._call(
-            "POST",
-            path,
-            model=model,
-            json_body=body.to_wire(),
-            transactional=True,
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
+    ) -> M:
+        """A GET of one resource."""
+        timeout, max_retries = self._limits(timeout, max_retries)
+        options = RequestOptions(
+            "GET", path, operation, url_template, timeout=timeout, max_retries=max_retries
         )
+        return self._requester.request(options, cast_to)
 
     def _list(
         self,
         path: str,
+        cast_to: type[ListEnvelope[T]],
         *,
-        model: type[Any],
-        params: dict[str, Any],
+        operation: str,
+        params: Mapping[str, str] | None,
         timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
-        raw: bool | None = None,
-    ) -> Any:
-        """A list call whose pages fetch the next one with the same filters and the new cursor."""
+    ) -> Page[T]:
+        """A list call: its pages fetch the next one with the same filters and the new cursor."""
+        timeout, max_retries = self._limits(timeout, max_retries)
+        options = RequestOptions(
+            "GET", path, operation, path, params=params, timeout=timeout, max_retries=max_retries
+        )
+        return self._requester.request_page(options, cast_to)
 
-        def fetch(cursor: str) -> Page[Any]:
-            page: Page[Any] = self._list(
-                path,
-                model=model,
-                params={**params, "cursor": cursor},
-                timeout=timeout,
-                max_retries=max_retries,
-                raw=False,  # following pages are always parsed, even from with_raw_response
+    def _transact(
+        self,
+        options: RequestOptions,
+        cast_to: type[M],
+        *,
+        idempotency_key: object,
+        reference: object,
+        timeout: float | httpx2.Timeout | None,
+        max_retries: int | None,
+    ) -> M:
+        """A transactional POST: it carries an Idempotency-Key, reused by every retry.
+
+        The key is the caller's ``idempotency_key``, or derived from ``reference``, or new."""
+        if idempotency_key is not None and reference is not None:
+            raise ValueError(
+                "pass idempotency_key or reference, not both: a reference determines the key"
             )
-            return page
-
-        def wrap(envelope: Any) -> Page[Any]:
-            return Page(envelope.data, envelope.next_cursor, fetch)
-
-        return self._call(
-            "GET",
-            path,
-            model=model,
-            wrap=wrap,
-            params=params or None,
+        timeout, max_retries = self._limits(timeout, max_retries)
+        options = options._replace(
+            transactional=True,
+            idempotency_key=(
+                None if idempotency_key is None else validate_idempotency_key(idempotency_key)
+            ),
+            reference=None if reference is None else reference_param(reference),
             timeout=timeout,
             max_retries=max_retries,
-            raw=raw,
         )
+        return self._requester.request(options, cast_to)

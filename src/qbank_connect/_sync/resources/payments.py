@@ -5,12 +5,15 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import httpx2
 
 from ..._concurrency import sleep
+from ..._options import RequestOptions
+from ..._paginator import paginated
 from ..._response import raw_method
 from ..._upload import AchFileSource, AchUpload
 from ..._validation import coerce_body, limit_param, payment_id_param, query, text_param
@@ -34,14 +37,16 @@ class Payments(Resource):
         self,
         request: AchPaymentRequest | Mapping[str, Any],
         *,
-        idempotency_key: str | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
         """Initiate one ACH payment; it is ``P_PENDING`` until the next 15-minute batch.
 
-        Sent with an ``Idempotency-Key`` (a new UUID v4 unless you pass ``idempotency_key``);
-        automatic retries reuse it, so the payment is made at most once.
+        Sent with an ``Idempotency-Key`` (a new UUID v4 unless you pass ``idempotency_key``, or
+        the one derived from your ``reference``, e.g. ``"invoice:INV-1042"``: the same in every
+        process); automatic retries reuse it, so the payment is made at most once.
 
         Example::
 
@@ -53,16 +58,16 @@ class Payments(Resource):
                 effective_date="2026-11-23",
             ))
         """
-        return cast(
-            Payment,
-            self._transact(
-                "/payments/ach",
-                coerce_body(AchPaymentRequest, request),
-                model=Payment,
-                idempotency_key=idempotency_key,
-                timeout=timeout,
-                max_retries=max_retries,
+        body = coerce_body(AchPaymentRequest, request).to_wire()
+        return self._transact(
+            RequestOptions(
+                "POST", "/payments/ach", "createAchPayment", "/payments/ach", json_body=body
             ),
+            Payment,
+            idempotency_key=idempotency_key,
+            reference=reference,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def upload_ach_file(
@@ -71,7 +76,8 @@ class Payments(Resource):
         *,
         source_account_id: str | None = None,
         file_name: str | None = None,
-        idempotency_key: str | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AchFile:
@@ -96,26 +102,28 @@ class Payments(Resource):
             )
         )
         with AchUpload(file, file_name=file_name) as upload:
-            return cast(
-                AchFile,
-                self._call(
+            return self._transact(
+                RequestOptions(
                     "POST",
                     "/payments/ach/files",
-                    model=AchFile,
+                    "uploadAchFile",
+                    "/payments/ach/files",
                     upload=upload,
                     upload_fields=fields,
-                    transactional=True,
-                    idempotency_key=idempotency_key,
-                    timeout=timeout,
-                    max_retries=max_retries,
                 ),
+                AchFile,
+                idempotency_key=idempotency_key,
+                reference=reference,
+                timeout=timeout,
+                max_retries=max_retries,
             )
 
     def create_wire(
         self,
         request: WirePaymentRequest | Mapping[str, Any],
         *,
-        idempotency_key: str | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -129,16 +137,16 @@ class Payments(Resource):
                                 "bic": "COBADEFFXXX"},
             })
         """
-        return cast(
-            Payment,
-            self._transact(
-                "/payments/wire",
-                coerce_body(WirePaymentRequest, request),
-                model=Payment,
-                idempotency_key=idempotency_key,
-                timeout=timeout,
-                max_retries=max_retries,
+        body = coerce_body(WirePaymentRequest, request).to_wire()
+        return self._transact(
+            RequestOptions(
+                "POST", "/payments/wire", "createWirePayment", "/payments/wire", json_body=body
             ),
+            Payment,
+            idempotency_key=idempotency_key,
+            reference=reference,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def get(
@@ -155,15 +163,13 @@ class Payments(Resource):
             payment = client.payments.get("5f0c...-...")
             print(payment.status, payment.is_final)
         """
-        return cast(
+        return self._get(
+            "/payments/" + payment_id_param(payment_id),
             Payment,
-            self._call(
-                "GET",
-                "/payments/" + payment_id_param(payment_id),
-                model=Payment,
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+            operation="getPayment",
+            url_template="/payments/{payment_id}",
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def get_payment_status(
@@ -181,6 +187,7 @@ class Payments(Resource):
         """
         return self.get(payment_id, timeout=timeout, max_retries=max_retries)
 
+    @paginated
     def list(
         self,
         *,
@@ -204,15 +211,13 @@ class Payments(Resource):
             limit=None if limit is None else limit_param(limit),
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
-        return cast(
-            Page[Payment],
-            self._list(
-                "/payments",
-                model=PaymentList,
-                params=params or {},
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+        return self._list(
+            "/payments",
+            PaymentList,
+            operation="listPayments",
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def wait(
@@ -257,11 +262,12 @@ class Payments(Resource):
 
 
 class PaymentsWithRawResponse:
+    """``client.with_raw_response.payments``: the same calls, answering :class:`RawResponse`."""
+
     def __init__(self, payments: Payments) -> None:
-        raw = Payments(payments._client, raw=True)
-        self.create_ach = raw_method(raw.create_ach)
-        self.upload_ach_file = raw_method(raw.upload_ach_file)
-        self.create_wire = raw_method(raw.create_wire)
-        self.get = raw_method(raw.get)
-        self.get_payment_status = raw_method(raw.get_payment_status)
-        self.list = raw_method(raw.list)
+        self.create_ach = raw_method(payments.create_ach)
+        self.upload_ach_file = raw_method(payments.upload_ach_file)
+        self.create_wire = raw_method(payments.create_wire)
+        self.get = raw_method(payments.get)
+        self.get_payment_status = raw_method(payments.get_payment_status)
+        self.list = raw_method(payments.list)

@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import httpx2
 
+from ..._options import RequestOptions
+from ..._paginator import paginated
 from ..._response import raw_method
 from ..._validation import coerce_body, limit_param, query, text_param
 from ...models import CheckException, CheckExceptionList, CheckIssue, CheckIssueRequest
@@ -23,7 +26,8 @@ class PositivePay(Resource):
         self,
         request: CheckIssueRequest | Mapping[str, Any],
         *,
-        idempotency_key: str | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> CheckIssue:
@@ -33,21 +37,27 @@ class PositivePay(Resource):
 
             issue = client.positive_pay.create_issue(
                 request={"account_id": "acc_operating", "check_number": "10042",
-                         "amount": "1250.00", "issue_date": "2026-11-20", "payee_name": "Acme"}
+                         "amount": "1250.00", "issue_date": "2026-11-20", "payee_name": "Acme"},
+                reference="check:10042",
             )
         """
-        return cast(
-            CheckIssue,
-            self._transact(
+        body = coerce_body(CheckIssueRequest, request).to_wire()
+        return self._transact(
+            RequestOptions(
+                "POST",
                 "/positivepay/issues",
-                coerce_body(CheckIssueRequest, request),
-                model=CheckIssue,
-                idempotency_key=idempotency_key,
-                timeout=timeout,
-                max_retries=max_retries,
+                "createCheckIssue",
+                "/positivepay/issues",
+                json_body=body,
             ),
+            CheckIssue,
+            idempotency_key=idempotency_key,
+            reference=reference,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
+    @paginated
     def list_exceptions(
         self,
         *,
@@ -69,20 +79,19 @@ class PositivePay(Resource):
             limit=None if limit is None else limit_param(limit),
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
-        return cast(
-            Page[CheckException],
-            self._list(
-                "/positivepay/exceptions",
-                model=CheckExceptionList,
-                params=params or {},
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+        return self._list(
+            "/positivepay/exceptions",
+            CheckExceptionList,
+            operation="listCheckExceptions",
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
 
 class PositivePayWithRawResponse:
+    """``client.with_raw_response.positive_pay``: the same calls, answering :class:`RawResponse`."""
+
     def __init__(self, positive_pay: PositivePay) -> None:
-        raw = PositivePay(positive_pay._client, raw=True)
-        self.create_issue = raw_method(raw.create_issue)
-        self.list_exceptions = raw_method(raw.list_exceptions)
+        self.create_issue = raw_method(positive_pay.create_issue)
+        self.list_exceptions = raw_method(positive_pay.list_exceptions)

@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
 
 import httpx2
 
+from ..._paginator import paginated
 from ..._response import raw_method
-from ..._validation import date_param, limit_param, query, text_param
+from ..._validation import date_range_params, limit_param, query, text_param
 from ...models import Transaction, TransactionList
 from ..pagination import Page
 from .base import Resource
@@ -19,6 +19,7 @@ __all__ = ["Transactions", "TransactionsWithRawResponse"]
 
 
 class Transactions(Resource):
+    @paginated
     def list(
         self,
         *,
@@ -34,32 +35,31 @@ class Transactions(Resource):
 
         Example::
 
-            page = client.transactions.list(
+            for tx in client.transactions.list(
                 account_id="acc_operating", from_date=date(2026, 11, 1), to_date="2026-11-21"
-            )
-            for tx in page:
+            ):
                 print(tx.posting_date, tx.direction, tx.amount)
         """
+        from_param, to_param = date_range_params(from_date, to_date)
         params = query(
             account_id=text_param("account_id", account_id),
-            from_date=None if from_date is None else date_param("from_date", from_date),
-            to_date=None if to_date is None else date_param("to_date", to_date),
+            from_date=from_param,
+            to_date=to_param,
             limit=None if limit is None else limit_param(limit),
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
-        return cast(
-            Page[Transaction],
-            self._list(
-                "/transactions",
-                model=TransactionList,
-                params=params or {},
-                timeout=timeout,
-                max_retries=max_retries,
-            ),
+        return self._list(
+            "/transactions",
+            TransactionList,
+            operation="listTransactions",
+            params=params,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
 
 class TransactionsWithRawResponse:
+    """``client.with_raw_response.transactions``: the same calls, answering :class:`RawResponse`."""
+
     def __init__(self, transactions: Transactions) -> None:
-        raw = Transactions(transactions._client, raw=True)
-        self.list = raw_method(raw.list)
+        self.list = raw_method(transactions.list)

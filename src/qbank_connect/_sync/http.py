@@ -1,0 +1,167 @@
+# Generated from src/qbank_connect/_async/http.py by scripts/unasync.py: do not edit.
+# Change the async source and run `python scripts/unasync.py`.
+"""The async client's connections: a pool of its own, or the HTTP client you gave it.
+
+The client you give may be an ``httpx2.Client`` or, for apps tied to httpx-only tooling, a
+legacy ``httpx.Client``. Requests are then built with that client's own library, and its
+exceptions become the same named errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Generator, Mapping
+from types import ModuleType
+from typing import IO, TYPE_CHECKING, Any
+
+import httpx2
+
+from .. import _tracing
+from .._concurrency import Lock, sync_context_identity
+from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
+from ..errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["HTTP"]
+
+
+class HTTP:
+    """Sends requests; never retries, never raises for a status: the requester decides."""
+
+    def __init__(self, http_client: httpx2.Client | httpx.Client | None) -> None:
+        self._injected = http_client
+        self._lib: ModuleType = httpx2 if http_client is None else _library_of(http_client)
+        # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
+        self._owned: tuple[object, httpx2.Client, Generator[None, None]] | None = None
+        self._owned_lock = Lock()
+        self.closed = False
+
+    @property
+    def legacy(self) -> bool:
+        """True when sending with a legacy ``httpx`` client."""
+        return self._lib is not httpx2
+
+    def build(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        timeout: Mapping[str, float | None],
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        files: Mapping[str, tuple[str, IO[bytes], str]] | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> httpx2.Request:
+        """A request in the sending client's own library (so ``send`` accepts it)."""
+        request: httpx2.Request = self._lib.Request(
+            method,
+            url,
+            params=params,
+            headers=headers,
+            content=content,
+            files=files,
+            data=data,
+            extensions={"timeout": timeout},
+        )
+        return request
+
+    def send(
+        self,
+        request: httpx2.Request,
+        key: str | None,
+        retries: int,
+        attempt: _tracing.AttemptSpan | None = None,
+    ) -> tuple[httpx2.Response | None, QBankError | None]:
+        """The answer, or the named error of a request that got none.
+
+        ``attempt``, the OpenTelemetry span of this request when tracing, ends with either."""
+        lib = self._lib
+        try:
+            http = self._client()
+            response: httpx2.Response = http.send(request)
+        except lib.TimeoutException as exc:
+            if attempt is not None:
+                attempt.end(None, exc)  # error.type: the library's class, e.g. httpx2.ReadTimeout
+            return None, QBankTimeoutError(
+                f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
+                request=request,
+                idempotency_key=key,
+                retries_taken=retries,
+            )
+        except lib.TransportError as exc:
+            if attempt is not None:
+                attempt.end(None, exc)
+            return None, QBankConnectionError(
+                f"{request.method} {request.url.path} failed: {type(exc).__name__}: {exc}",
+                request=request,
+                idempotency_key=key,
+                retries_taken=retries,
+            )
+        except BaseException as exc:  # closed, cancelled, a bug: the span ends all the same
+            if attempt is not None:
+                attempt.end(None, exc)
+            raise
+        if attempt is not None:
+            attempt.end(response.status_code, None, response.headers.get("request-id"))
+        return response, None
+
+    def _client(self) -> Any:
+        if self.closed:
+            raise QBankClosedError("this client is closed; create a new one")
+        if self._injected is not None:
+            return self._injected
+        owner = sync_context_identity()
+        owned = self._owned
+        if owned is None or owned[0] != owner:
+            with self._owned_lock:
+                owned = self._owned
+                if owned is None or owned[0] != owner:
+                    # First use, or a new event loop (or process): the old pool's connections
+                    # can't be used here. Its guard closes it in its own loop (below).
+                    pool = httpx2.Client(
+                        verify=shared_ssl_context(),
+                        limits=DEFAULT_POOL_LIMITS,
+                        follow_redirects=False,
+                    )
+                    guard = _close_with_owner(pool, owner)
+                    guard.__next__()
+                    self._owned = owned = (owner, pool, guard)
+        return owned[1]
+
+    def close(self) -> None:
+        """Refuse further calls; close the pool this client opened (never one you gave)."""
+        self.closed = True
+        owned, self._owned = self._owned, None
+        if owned is not None and owned[0] == sync_context_identity():
+            owned[2].close()  # the guard closes the pool
+        # A pool of another event loop (or of the parent process) is left to its guard.
+
+
+def _library_of(http_client: object) -> ModuleType:
+    if isinstance(http_client, httpx2.Client):
+        return httpx2
+    legacy = sys.modules.get("httpx")  # only ever imported by an app that uses it
+    if legacy is not None and isinstance(http_client, legacy.Client):
+        return legacy
+    raise ValueError(
+        "http_client must be an httpx2.Client (or a legacy httpx.Client), "
+        f"not {type(http_client).__name__}"
+    )
+
+
+def _close_with_owner(pool: httpx2.Client, owner: object) -> Generator[None, None]:
+    """Closes ``pool`` when the event loop that opened it shuts down.
+
+    Started in that loop, this async generator is registered with its async-generator hooks:
+    ``asyncio.run()`` and ``trio.run()`` finalize it as they end, while the loop still runs, the
+    only moment its connections can be closed properly (once the loop is closed, closing them
+    raises and dropping them leaks sockets and ``ResourceWarning``s). A pool dropped while its
+    loop runs elsewhere is closed there by the loop's finalizer hook."""
+    try:
+        yield
+    finally:
+        if sync_context_identity() == owner:
+            pool.close()
