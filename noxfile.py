@@ -35,7 +35,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def unasync_check(session: nox.Session) -> None:
     """Fail if src/qbank_connect/_sync or tests/_sync is not what scripts/unasync.py generates."""
-    session.install("unasync", "setuptools")
+    session.install("-r", "requirements/unasync.txt")  # the generator's pinned ruff
     session.run("python", "scripts/unasync.py", "--check")
 
 

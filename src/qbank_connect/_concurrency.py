@@ -149,5 +149,5 @@ def blocking_check() -> None:
             "the blocking QBankConnect client was called inside a running event loop, which it "
             "blocks until QBank answers; use AsyncQBankConnect (await client.<resource>...) there",
             RuntimeWarning,
-            stacklevel=4,
+            stacklevel=6,  # blocking_check < _send < request < resource helper < method < caller
         )

@@ -11,8 +11,8 @@ import httpx2
 import pytest
 
 from qbank_connect import QBankConnect
-from qbank_connect._sync.auth import OAuthTokens
 from qbank_connect._auth import AccessToken
+from qbank_connect._sync.auth import OAuthTokens
 from qbank_connect.errors import (
     QBankAuthenticationError,
     QBankConnectionError,
@@ -22,8 +22,6 @@ from qbank_connect.errors import (
 from ..concurrency import gather_threads
 from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI, balance_json, error
 from .conftest import make_client
-
-pytestmark = pytest.mark.anyio
 
 BALANCE = httpx2.Response(200, json=balance_json())
 

@@ -14,8 +14,6 @@ from qbank_connect.webhooks import signed_headers
 from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI, balance_json, payment_json
 from .conftest import make_client
 
-pytestmark = pytest.mark.anyio
-
 
 def test_user_agent_names_sdk_python_and_httpx(api: MockAPI) -> None:
     api.route("GET", "/balances/acc_operating", httpx2.Response(200, json=balance_json()))
@@ -57,9 +55,7 @@ def test_defaults_are_finite_and_documented() -> None:
     assert client.base_url == "https://api.qbankconnect.com/v1"
     assert client.timeout.read == 60.0 and client.timeout.connect == 10.0
     assert client.max_retries == 2
-    sandbox = QBankConnect(
-        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, environment="sandbox"
-    )
+    sandbox = QBankConnect(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, environment="sandbox")
     assert sandbox.base_url == "https://sandbox.qbankconnect.com/v1"
 
 

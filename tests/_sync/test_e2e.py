@@ -36,7 +36,7 @@ from qbank_connect.sandbox import (
 
 from ..concurrency import gather_threads
 
-pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e]
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 KEY = "3f2b8c1e-6a4d-4e5f-9a7b-1c2d3e4f5a6b"
@@ -145,12 +145,8 @@ def test_ach_settles_in_the_batch_and_the_webhook_verifies(
     assert event.payment.id == payment.id and event.payment.is_completed
 
 
-def test_ach_return_magic_value_fails_at_settlement(
-    bank: Bank, client: QBankConnect
-) -> None:
-    payment = client.payments.create_ach(
-        request=ach(account_number=ACH_RETURN_R01_ACCOUNT_NUMBER)
-    )
+def test_ach_return_magic_value_fails_at_settlement(bank: Bank, client: QBankConnect) -> None:
+    payment = client.payments.create_ach(request=ach(account_number=ACH_RETURN_R01_ACCOUNT_NUMBER))
     bank.sandbox.advance(minutes=15)
     failed = client.payments.get(payment.id)
     assert failed.is_failed and failed.failure_code == "R01"
@@ -167,9 +163,7 @@ def test_same_key_replays_the_first_answer(client: QBankConnect) -> None:
     assert info.value.error_code == "ERR_IDEM_002" and info.value.idempotency_key == KEY
 
 
-def test_wire_transfer_positive_pay_and_ach_file(
-    bank: Bank, client: QBankConnect
-) -> None:
+def test_wire_transfer_positive_pay_and_ach_file(bank: Bank, client: QBankConnect) -> None:
     wire = client.payments.create_wire(request=WIRE)
     assert wire.type == "wire" and wire.is_final
     transfer = client.transfers.create(
@@ -226,9 +220,7 @@ def test_errors_come_back_named(bank: Bank, client: QBankConnect) -> None:
         assert "wrong-secret" not in str(token.value)
 
 
-def test_retries_after_faults_make_exactly_one_payment(
-    bank: Bank, client: QBankConnect
-) -> None:
+def test_retries_after_faults_make_exactly_one_payment(bank: Bank, client: QBankConnect) -> None:
     bank.sandbox.faults.fail_next("createAchPayment", times=2, status=503, retry_after=0)
     raw = client.with_raw_response.payments.create_ach(request=ach())
     assert raw.retries_taken == 2

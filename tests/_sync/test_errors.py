@@ -12,8 +12,6 @@ from qbank_connect import errors
 from ..mock_api import MockAPI, error
 from .conftest import make_client
 
-pytestmark = pytest.mark.anyio
-
 PATH = "/balances/acc_operating"
 
 
@@ -134,9 +132,7 @@ def test_html_proxy_page_keeps_request_id(api: MockAPI) -> None:
         b' "actor": "c", "request_id": "r"}',  # money as a JSON number
     ],
 )
-def test_bad_success_bodies_raise_response_validation_error(
-    api: MockAPI, content: bytes
-) -> None:
+def test_bad_success_bodies_raise_response_validation_error(api: MockAPI, content: bytes) -> None:
     api.route("GET", PATH, httpx2.Response(200, content=content, headers={"Request-Id": "ok-1"}))
     client = make_client(api)
     with pytest.raises(errors.QBankResponseValidationError) as info:

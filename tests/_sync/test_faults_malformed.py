@@ -8,7 +8,7 @@ transactional call, the idempotency key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -29,8 +29,6 @@ from qbank_connect.errors import (
 )
 
 from ..raw_server import RawServer, http_response
-
-pytestmark = pytest.mark.anyio
 
 RID = "req-7f3a"
 JSON = {"Content-Type": "application/json", "Request-Id": RID}

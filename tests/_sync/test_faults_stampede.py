@@ -11,7 +11,7 @@ The ``slow`` ones (a few seconds each) run in ``nox -s stampede``, not in the de
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
@@ -25,7 +25,7 @@ from qbank_connect.sandbox import ACCOUNT_OPERATING, DEMO_CLIENT_ID, DEMO_CLIENT
 from ..concurrency import gather_threads
 from ..crowd import Crowd
 
-pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e]
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
@@ -49,9 +49,7 @@ def served() -> Iterator[tuple[Sandbox, str]]:
 @pytest.fixture
 def client(served: tuple[Sandbox, str]) -> Iterator[QBankConnect]:
     # The client's own connection pool (100 connections), as in production; generous timeout.
-    with QBankConnect(
-        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, base_url=served[1], timeout=60
-    ) as client:
+    with QBankConnect(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, base_url=served[1], timeout=60) as client:
         yield client
 
 
@@ -125,9 +123,7 @@ def test_refused_credentials_reach_every_waiter_as_invalid_client(
     sandbox, base_url = served
     # One 503 first (Retry-After: 1) holds the flight open while the crowd queues behind it.
     sandbox.faults.fail_next("createToken", times=1, status=503, retry_after=1)
-    with QBankConnect(
-        DEMO_CLIENT_ID, "not-the-secret", base_url=base_url, timeout=60
-    ) as client:
+    with QBankConnect(DEMO_CLIENT_ID, "not-the-secret", base_url=base_url, timeout=60) as client:
         results = crowd_reads(client)
 
     assert all(isinstance(r, QBankTokenError) for r in results), {type(r) for r in results}

@@ -20,8 +20,6 @@ from qbank_connect.errors import (
 from ..mock_api import MockAPI, error, payment_json
 from .conftest import make_client
 
-pytestmark = pytest.mark.anyio
-
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ACH = {
     "source_account_id": "acc_operating",
@@ -70,9 +68,7 @@ def test_each_logical_call_gets_its_own_key(api: MockAPI) -> None:
     assert first != second
 
 
-def test_key_survives_connection_errors_and_timeouts(
-    api: MockAPI, sleeps: list[float]
-) -> None:
+def test_key_survives_connection_errors_and_timeouts(api: MockAPI, sleeps: list[float]) -> None:
     api.route(
         "POST",
         "/payments/wire",

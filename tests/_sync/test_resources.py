@@ -33,8 +33,6 @@ from ..mock_api import (
 )
 from .conftest import make_client
 
-pytestmark = pytest.mark.anyio
-
 PAYMENT_ID = "5f0c1d2e-1111-4111-8111-111111111111"
 
 
@@ -340,9 +338,7 @@ def test_list_payments_and_exceptions(api: MockAPI) -> None:
         httpx2.Response(200, json={"data": [exception], "next_cursor": None}),
     )
     client = make_client(api)
-    payments = client.payments.list(
-        account_id="acc_operating", status=PaymentStatus.P_PENDING
-    )
+    payments = client.payments.list(account_id="acc_operating", status=PaymentStatus.P_PENDING)
     exceptions = client.positive_pay.list_exceptions(account_id="acc_operating", limit=5)
     assert payments.data[0].id == PAYMENT_ID
     assert exceptions.data[0].reason == "NO_ISSUE_RECORD"
@@ -454,9 +450,7 @@ class _Pipe(io.RawIOBase):
         return len(chunk)
 
 
-def test_non_seekable_upload_is_not_retried_silently(
-    api: MockAPI, sleeps: list[float]
-) -> None:
+def test_non_seekable_upload_is_not_retried_silently(api: MockAPI, sleeps: list[float]) -> None:
     api.route(
         "POST",
         "/payments/ach/files",

@@ -20,16 +20,12 @@ from qbank_connect.errors import (
 from ..mock_api import MockAPI, balance_json, error
 from .conftest import make_client
 
-pytestmark = pytest.mark.anyio
-
 PATH = "/balances/acc_operating"
 OK = httpx2.Response(200, json=balance_json())
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
-def test_retryable_statuses_are_retried(
-    api: MockAPI, sleeps: list[float], status: int
-) -> None:
+def test_retryable_statuses_are_retried(api: MockAPI, sleeps: list[float], status: int) -> None:
     api.route("GET", PATH, error(status, "ERR_X"), OK)
     client = make_client(api)
     client.balances.get("acc_operating")
@@ -101,9 +97,7 @@ def test_max_retries_per_call_overrides_the_client(api: MockAPI, sleeps: list[fl
     assert len(api.calls("GET", PATH)) == 2
 
 
-def test_with_options_sets_retries_and_shares_the_token(
-    api: MockAPI, sleeps: list[float]
-) -> None:
+def test_with_options_sets_retries_and_shares_the_token(api: MockAPI, sleeps: list[float]) -> None:
     api.route("GET", PATH, error(502, "ERR_SYS_000"))
     client = make_client(api)
     client.authenticate()

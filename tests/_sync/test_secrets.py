@@ -15,8 +15,6 @@ from qbank_connect.errors import QBankError
 from ..mock_api import CLIENT_SECRET, MockAPI, balance_json, error
 from .conftest import make_client
 
-pytestmark = pytest.mark.anyio
-
 TOKEN_MARK = "SECRETTOKEN"  # every token MockAPI issues contains it
 
 

@@ -142,3 +142,42 @@ def test_wrong_key_type() -> None:
 
 def test_repr() -> None:
     assert repr(EventDeduplicator()) == "EventDeduplicator(max_entries=10000, ttl=259200)"
+
+
+def test_release_lets_the_redelivery_of_a_failed_event_be_processed() -> None:
+    body = event_body(event_id="evt_failed_handler")
+    dedup = EventDeduplicator()
+    handled: list[str] = []
+
+    def receive(delivery_id: str, *, fail: bool) -> int:
+        event = unwrap(body, headers_for(body, delivery_id=delivery_id), SECRET, now=NOW)
+        if not dedup.first_time(event):
+            return 200
+        try:
+            if fail:
+                raise RuntimeError("the handler's database is down")
+            handled.append(event.id)
+        except RuntimeError:
+            dedup.release(event)
+            return 500
+        return 200
+
+    assert receive("whd_attempt_1", fail=True) == 500
+    assert not dedup.seen("evt_failed_handler")
+    assert receive("whd_attempt_2", fail=False) == 200  # the retry is processed, not skipped
+    assert receive("whd_attempt_3", fail=False) == 200  # a later duplicate is skipped
+    assert handled == ["evt_failed_handler"]
+    dedup.release("evt_never_seen")  # no error
+    assert len(dedup) == 1
+
+
+def test_release_then_claim_restarts_the_ttl() -> None:
+    clock = FakeClock()
+    dedup = EventDeduplicator(ttl=10, clock=clock)
+    assert dedup.first_time("a")
+    clock.now += 8
+    dedup.release("a")
+    assert dedup.first_time("a")
+    clock.now += 8  # 16 s after the first claim, 8 s after the second
+    assert dedup.seen("a")
+    assert not dedup.first_time("a")

@@ -738,3 +738,26 @@ def test_webhooks_repr_hides_secret() -> None:
             assert OLD_SECRET not in text
             assert "configured" in text
     assert not hasattr(Webhooks(SECRET), "__dict__")
+
+
+def test_webhooks_class_signs_like_the_module_functions() -> None:
+    hooks = Webhooks([SECRET, OLD_SECRET])
+    expected = sign(BODY, [SECRET, OLD_SECRET], DELIVERY, timestamp=NOW)
+    assert hooks.sign(BODY, DELIVERY, timestamp=NOW) == expected
+    headers = hooks.signed_headers(BODY, timestamp=NOW)
+    assert headers[SIGNATURE_HEADER].count("v1=") == 2
+    assert hooks.unwrap(BODY, headers, now=NOW).id == EVENT_ID
+    with pytest.raises(ValueError, match="webhook_secret="):
+        Webhooks(None).sign(BODY, DELIVERY)
+
+
+def test_module_functions_require_a_secret() -> None:
+    # Unlike Webhooks(None) (a client configured without one), a missing secret is a type error.
+    for call in (
+        lambda: verify(BODY, headers_for(BODY), None, now=NOW),  # type: ignore[arg-type]
+        lambda: unwrap(BODY, headers_for(BODY), None, now=NOW),  # type: ignore[arg-type]
+        lambda: sign(BODY, None, DELIVERY),  # type: ignore[arg-type]
+        lambda: signed_headers(BODY, None),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(TypeError, match="webhook secret must be a str"):
+            call()

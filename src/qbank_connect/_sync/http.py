@@ -153,13 +153,11 @@ def _library_of(http_client: object) -> ModuleType:
 
 
 def _close_with_owner(pool: httpx2.Client, owner: object) -> Generator[None, None]:
-    """Closes ``pool`` when the event loop that opened it shuts down.
+    """Closes ``pool`` when its owner, the context that opened it, is done with it.
 
-    Started in that loop, this async generator is registered with its async-generator hooks:
-    ``asyncio.run()`` and ``trio.run()`` finalize it as they end, while the loop still runs, the
-    only moment its connections can be closed properly (once the loop is closed, closing them
-    raises and dropping them leaks sockets and ``ResourceWarning``s). A pool dropped while its
-    loop runs elsewhere is closed there by the loop's finalizer hook."""
+    The owner is the process: the generator's ``finally`` runs when the requester closes or
+    drops it, and closes the pool only in that process (a forked child leaves its parent's
+    pool untouched: another thread may have held the pool's locks at the fork)."""
     try:
         yield
     finally:

@@ -27,9 +27,7 @@ T = TypeVar("T")
 class Resource:
     """A group of operations (``client.payments``, ``client.balances``, ...)."""
 
-    def __init__(
-        self, requester: Requester, *, timeout: httpx2.Timeout, max_retries: int
-    ) -> None:
+    def __init__(self, requester: Requester, *, timeout: httpx2.Timeout, max_retries: int) -> None:
         self._requester = requester
         self._timeout = timeout
         self._max_retries = max_retries

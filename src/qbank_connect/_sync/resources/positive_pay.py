@@ -67,7 +67,7 @@ class PositivePay(Resource):
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Page[CheckException]:
-        """Presented checks that matched no issue record and a pay/return decision.
+        """Presented checks that matched no issue record and await a pay/return decision.
 
         Example::
 
