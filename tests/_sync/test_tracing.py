@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Iterator
+from collections.abc import Iterator
 
 import httpx2
 import pytest
@@ -27,8 +27,6 @@ from qbank_connect.sandbox import (
 
 from ..raw_server import RawServer, http_response
 from ..telemetry import Telemetry, attrs
-
-pytestmark = pytest.mark.anyio
 
 KEY = "9d3c2b1a-5e4f-4a6b-8c7d-0e1f2a3b4c5d"
 ACH = {
@@ -117,9 +115,7 @@ def test_a_get_is_a_call_span_over_its_attempts_and_the_token_request(
     ]
 
 
-def test_a_payment_carries_its_idempotency_key(
-    otel: Telemetry, client: QBankConnect
-) -> None:
+def test_a_payment_carries_its_idempotency_key(otel: Telemetry, client: QBankConnect) -> None:
     payment = client.payments.create_ach(request=ACH, idempotency_key=KEY)
     (call,) = otel.calls()
     _, attempt = otel.attempts()
@@ -214,9 +210,7 @@ def test_a_connection_lost_before_the_answer_names_the_transport_error(
     assert "error.type" not in attrs(call)
 
 
-def test_a_failed_token_request_fails_the_call_span(
-    otel: Telemetry, sandbox: Sandbox
-) -> None:
+def test_a_failed_token_request_fails_the_call_span(otel: Telemetry, sandbox: Sandbox) -> None:
     with (
         sandbox.http_client() as http,
         QBankConnect(
@@ -308,9 +302,7 @@ def test_no_secret_token_header_or_body_is_recorded(
             assert secret.lower() not in str(value).lower(), (key, secret)
 
 
-def test_the_trace_context_arrives_at_the_server(
-    otel: Telemetry, sleeps: list[float]
-) -> None:
+def test_the_trace_context_arrives_at_the_server(otel: Telemetry, sleeps: list[float]) -> None:
     body = json.dumps({"message": "no", "error_code": "ERR_X", "request_id": "req_raw"}).encode()
     with RawServer() as server:
         server.answer = http_response(
@@ -318,9 +310,7 @@ def test_the_trace_context_arrives_at_the_server(
             body,
             {"Content-Type": "application/json", "Retry-After": "0", "Request-Id": "req_raw"},
         )
-        with QBankConnect(
-            token="static-token", base_url=server.base_url, max_retries=1
-        ) as client:
+        with QBankConnect(token="static-token", base_url=server.base_url, max_retries=1) as client:
             with pytest.raises(QBankServiceUnavailableError):
                 client.balances.get(ACCOUNT_OPERATING)
         sent = list(server.requests)
