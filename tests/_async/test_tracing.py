@@ -359,3 +359,25 @@ async def test_without_providers_nothing_is_recorded_and_no_header_is_added(
     ):
         await client.balances.get(ACCOUNT_OPERATING)
     assert seen == [None, None]
+
+
+async def test_a_legacy_httpx_client_is_traced_the_same(otel: Telemetry, sandbox: Sandbox) -> None:
+    httpx = pytest.importorskip("httpx")
+    with sandbox.serve() as server:
+        async with (
+            httpx.AsyncClient() as http,
+            AsyncQBankConnect(
+                client_id=DEMO_CLIENT_ID,
+                client_secret=DEMO_CLIENT_SECRET,
+                base_url=server.base_url,
+                http_client=http,
+            ) as client,
+        ):
+            balance = await client.balances.get(ACCOUNT_OPERATING)
+
+    (call,) = otel.calls()
+    token, attempt = otel.attempts()
+    assert token.name == "POST /token" and attempt.name == "GET /balances/{account_id}"
+    assert attrs(attempt)["server.address"] == "127.0.0.1"
+    assert attrs(attempt)["http.response.status_code"] == 200
+    assert attrs(call)["qbank.request_id"] == balance.request_id
