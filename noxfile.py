@@ -152,7 +152,7 @@ def types(session: nox.Session) -> None:
     """mypy --strict and pyright (strict, see pyproject) over the package, oldest and newest Python
     (or, when neither is installed, the Python running nox)."""
     # httpx: the legacy client type; the cli extra: typer and rich, which cli/ imports
-    session.install("-e", ".[cli]", "mypy", "pyright", "httpx")
+    session.install("-e", ".[cli,otel,postgres,redis,token-cache]", "mypy", "pyright", "httpx")
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
 

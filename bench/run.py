@@ -49,7 +49,19 @@ ACH_REQUEST = {
     "memo": "Invoice 4471",
 }
 
-IMPLS = ("sdk", "httpx", "httpx+pydantic")
+# The implementations measured, as (key, label); "raw" ones are bare clients doing the same calls.
+IMPL_LABELS = {
+    "httpx": "httpx",
+    "httpx+pydantic": "httpx + pydantic",
+    "httpx2": "httpx2",
+    "httpx2+pydantic": "httpx2 + pydantic",
+    "sdk": "**SDK**",
+    "sdk/httpx": "SDK, legacy httpx client",
+    "sdk+otel-off": "SDK, otel API, no provider",
+    "sdk+otel": "SDK, tracing on",
+    "openai": "openai",
+}
+IMPLS = tuple(IMPL_LABELS)
 MODES = ("sync", "async", f"async x{CONCURRENCY}")
 OPS = {"get": "balances.get", "post": "payments.create_ach"}
 
@@ -74,33 +86,106 @@ def peak_rss_mib() -> float:
     return kib / 1024 if sys.platform != "darwin" else kib / 1024 / 1024
 
 
-def _limits(spec: list[int] | None) -> Any:
-    import httpx
-
+def _limits(lib: Any, spec: list[int] | None) -> Any:
     if spec is None:
-        return httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's default
-    return httpx.Limits(max_connections=spec[0], max_keepalive_connections=spec[1])
+        return lib.Limits(max_connections=100, max_keepalive_connections=20)  # the library default
+    return lib.Limits(max_connections=spec[0], max_keepalive_connections=spec[1])
+
+
+def _sdk_limits() -> list[int]:
+    from qbank_connect._config import DEFAULT_POOL_LIMITS
+
+    return [DEFAULT_POOL_LIMITS.max_connections, DEFAULT_POOL_LIMITS.max_keepalive_connections]
+
+
+def _enable_tracing() -> None:
+    """Global OpenTelemetry SDK providers: every span goes through a processor to an exporter
+    that drops it, and the histogram into a reader that is never collected."""
+    from collections.abc import Sequence
+
+    from opentelemetry import metrics, trace
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+
+    class Drop(SpanExporter):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(Drop()))
+    trace.set_tracer_provider(provider)
+    metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
+
+
+def _sdk_http_client(impl: str, limits: list[int] | None, *, asynchronous: bool) -> Any:
+    """The client handed to the SDK: none (its own pool), or legacy httpx / httpx2 with limits."""
+    if impl == "sdk/httpx":
+        import httpx
+
+        lib: Any = httpx
+        limits = limits or _sdk_limits()
+    elif limits is not None:  # the pool study: the SDK with an injected, tuned httpx2 client
+        import httpx2
+
+        lib = httpx2
+    else:
+        return None
+    cls = lib.AsyncClient if asynchronous else lib.Client
+    return cls(limits=_limits(lib, limits))
+
+
+def _sdk_setup(impl: str) -> None:
+    if impl == "sdk+otel-off":
+        import opentelemetry.metrics
+        import opentelemetry.propagate
+        import opentelemetry.trace  # noqa: F401
+    elif impl == "sdk+otel":
+        _enable_tracing()
 
 
 def sync_case(impl: str, op: str, base: str, limits: list[int] | None) -> Any:
-    if impl == "sdk":
+    if impl.startswith("sdk"):
         from qbank_connect import QBankConnect
         from qbank_connect.models import AchPaymentRequest
 
-        client = QBankConnect(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=base)
+        _sdk_setup(impl)
+        client = QBankConnect(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            base_url=base,
+            http_client=_sdk_http_client(impl, limits, asynchronous=False),
+        )
         if op == "get":
             return lambda: client.balances.get("acc_operating")
         request = AchPaymentRequest.model_validate(ACH_REQUEST)
         return lambda: client.payments.create_ach(request=request)
 
-    import uuid
-
-    import httpx
-
-    from qbank_connect._config import user_agent
     from qbank_connect.models import Balance, Payment
 
-    http = httpx.Client(limits=_limits(limits))
+    if impl == "openai":
+        # openai parses into its own models without validating; to do the SDK's work, take the
+        # response (cast_to=httpx2.Response) and validate it with the same pydantic model.
+        import httpx2
+        import openai
+
+        peer = openai.OpenAI(api_key="bench-token", base_url=base)
+        if op == "get":
+            return lambda: Balance.model_validate_json(
+                peer.get("/balances/acc_operating", cast_to=httpx2.Response).content
+            )
+        return lambda: Payment.model_validate_json(
+            peer.post("/payments/ach", body=ACH_REQUEST, cast_to=httpx2.Response).content
+        )
+
+    import importlib
+    import uuid
+
+    from qbank_connect._config import user_agent
+
+    lib = importlib.import_module(impl.split("+")[0])
+    http = lib.Client(limits=_limits(lib, limits))
     token = http.post(
         base + "/token", data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET)
     ).json()["access_token"]
@@ -109,7 +194,7 @@ def sync_case(impl: str, op: str, base: str, limits: list[int] | None) -> Any:
         "User-Agent": user_agent(),
         "Authorization": f"Bearer {token}",
     }
-    validate = impl == "httpx+pydantic"
+    validate = impl.endswith("+pydantic")
     if op == "get":
         url = base + "/balances/acc_operating"
 
@@ -134,31 +219,50 @@ def sync_case(impl: str, op: str, base: str, limits: list[int] | None) -> Any:
 
 
 async def async_case(impl: str, op: str, base: str, limits: list[int] | None) -> Any:
-    if impl == "sdk":
+    if impl.startswith("sdk"):
         from qbank_connect import AsyncQBankConnect
         from qbank_connect.models import AchPaymentRequest
 
-        http_client = None
-        if limits is not None:  # the pool study: the SDK with an injected, tuned client
-            import httpx
-
-            http_client = httpx.AsyncClient(limits=_limits(limits))
+        _sdk_setup(impl)
         client = AsyncQBankConnect(
-            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=base, http_client=http_client
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            base_url=base,
+            http_client=_sdk_http_client(impl, limits, asynchronous=True),
         )
         if op == "get":
             return lambda: client.balances.get("acc_operating")
         request = AchPaymentRequest.model_validate(ACH_REQUEST)
         return lambda: client.payments.create_ach(request=request)
 
-    import uuid
-
-    import httpx
-
-    from qbank_connect._config import user_agent
     from qbank_connect.models import Balance, Payment
 
-    http = httpx.AsyncClient(limits=_limits(limits))
+    if impl == "openai":
+        import httpx2
+        import openai
+
+        apeer = openai.AsyncOpenAI(api_key="bench-token", base_url=base)
+        if op == "get":
+
+            async def peer_get() -> Any:
+                response = await apeer.get("/balances/acc_operating", cast_to=httpx2.Response)
+                return Balance.model_validate_json(response.content)
+
+            return peer_get
+
+        async def peer_post() -> Any:
+            response = await apeer.post("/payments/ach", body=ACH_REQUEST, cast_to=httpx2.Response)
+            return Payment.model_validate_json(response.content)
+
+        return peer_post
+
+    import importlib
+    import uuid
+
+    from qbank_connect._config import user_agent
+
+    lib = importlib.import_module(impl.split("+")[0])
+    http = lib.AsyncClient(limits=_limits(lib, limits))
     token = (
         await http.post(
             base + "/token",
@@ -171,7 +275,7 @@ async def async_case(impl: str, op: str, base: str, limits: list[int] | None) ->
         "User-Agent": user_agent(),
         "Authorization": f"Bearer {token}",
     }
-    validate = impl == "httpx+pydantic"
+    validate = impl.endswith("+pydantic")
     if op == "get":
         url = base + "/balances/acc_operating"
 
@@ -271,7 +375,7 @@ def run_construct(spec: dict[str, Any]) -> dict[str, Any]:
         results[name] = {
             "first_ms": times[0] * 1e3,
             "median_ms": statistics.median(times) * 1e3,
-            "lazy_http_client": client._requester._owned is None,
+            "lazy_http_client": client._requester.http._owned is None,
         }
     return results
 
@@ -281,8 +385,8 @@ def run_import(spec: dict[str, Any]) -> dict[str, Any]:
     if spec["what"] == "sdk":
         import qbank_connect  # noqa: F401
     elif spec["what"] == "floor":
-        import httpx  # noqa: F401
-        import pydantic  # noqa: F401
+        import httpx2  # noqa: F401
+        from pydantic import BaseModel  # noqa: F401
     return {"import_s": time.perf_counter() - t0}
 
 
@@ -295,10 +399,10 @@ def run_rss(spec: dict[str, Any]) -> dict[str, Any]:
         )
         assert client is not None
     elif spec["what"] == "floor":
-        import httpx
-        import pydantic  # noqa: F401
+        import httpx2
+        from pydantic import BaseModel  # noqa: F401
 
-        http = httpx.Client()
+        http = httpx2.Client()
         assert http is not None
     return {"rss_mib": peak_rss_mib()}
 
@@ -392,28 +496,32 @@ def spawn(spec: dict[str, Any], *, stderr: Any = None) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def bare_interpreter_s(n: int) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True, env=env())
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+IMPORTS = {
+    "bare": "pass",
+    "httpx2": "import httpx2",
+    "floor": "import httpx2, pydantic; from pydantic import BaseModel",
+    "sdk": "import qbank_connect",
+    "sync": "from qbank_connect import QBankConnect",
+    "async": "from qbank_connect import AsyncQBankConnect",
+}
+FLOOR_LABEL = "`import httpx2, pydantic; from pydantic import BaseModel`"
 
 
-def process_import_s(what: str, n: int) -> list[float]:
-    code = {
-        "sdk": "import qbank_connect",
-        "sync": "from qbank_connect import QBankConnect",
-        "async": "from qbank_connect import AsyncQBankConnect",
-        "floor": "import httpx, pydantic",
-    }[what]
-    times = []
+def process_import_s(n: int) -> dict[str, list[float]]:
+    """CPU seconds (user + system) of a fresh ``python -c CODE`` per entry of IMPORTS, minus
+    the median of a bare interpreter; interleaved, so that load on the machine hits all alike.
+    CPU time, not wall time: on a shared machine the wall clock mostly measures the others."""
+    import resource
+
+    times: dict[str, list[float]] = {what: [] for what in IMPORTS}
     for _ in range(n):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=env())
-        times.append(time.perf_counter() - t)
-    return times
+        for what, code in IMPORTS.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run([sys.executable, "-c", code], check=True, env=env())
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times[what].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    bare = statistics.median(times.pop("bare"))
+    return {what: [t - bare for t in values] for what, values in times.items()}
 
 
 class Server:
@@ -432,6 +540,15 @@ class Server:
         self.proc.wait(10)
 
 
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def fmt(values: list[float], digits: int = 0) -> str:
     med = statistics.median(values)
     if len(values) == 1:
@@ -440,18 +557,35 @@ def fmt(values: list[float], digits: int = 0) -> str:
 
 
 def measure_calls(
-    port: int, repeats: int, calls: int, warmup: int, progress: bool
+    port: int,
+    repeats: int,
+    calls: int,
+    warmup: int,
+    progress: bool,
+    impls: tuple[str, ...] = IMPLS,
+    modes: tuple[str, ...] = MODES,
 ) -> dict[tuple[str, str, str], dict[str, list[float]]]:
     results: dict[tuple[str, str, str], dict[str, list[float]]] = {}
-    cases = [(impl, mode, op) for mode in MODES for op in OPS for impl in IMPLS]
+    cases = [(impl, mode, op) for mode in modes for op in OPS for impl in impls]
+    failed: set[tuple[str, str, str]] = set()
     for repeat in range(repeats):
         # Rotate the order each repeat, so that no implementation always runs first.
         shift = repeat % len(cases)
-        for impl, mode, op in cases[shift:] + cases[:shift]:
+        for case in cases[shift:] + cases[:shift]:
+            impl, mode, op = case
+            if case in failed:
+                continue
             spec = {"kind": "calls", "impl": impl, "mode": mode, "op": op, "calls": calls,
                     "warmup": warmup, "port": port}  # fmt: skip
-            result = spawn(spec)
-            entry = results.setdefault((impl, mode, op), {"cpu_us": [], "wall_us": []})
+            try:
+                result = spawn(spec)
+            except subprocess.CalledProcessError as exc:
+                # e.g. the SDK of this checkout does not take a legacy httpx client yet
+                last = (exc.stderr or "").strip().splitlines()[-1:] or ["?"]
+                print(f"  {impl} {mode} {op}: failed: {last[0]}", file=sys.stderr, flush=True)
+                failed.add(case)
+                continue
+            entry = results.setdefault(case, {"cpu_us": [], "wall_us": []})
             entry["cpu_us"].append(result["cpu_us"])
             entry["wall_us"].append(result["wall_us"])
         if progress:
@@ -459,33 +593,81 @@ def measure_calls(
     return results
 
 
-def calls_table(results: dict[tuple[str, str, str], dict[str, list[float]]]) -> str:
+# (mode, the reference the SDK is held to, the target ratio) from issue 11.
+TARGETS = {
+    "sync": ("httpx2+pydantic", 1.05),
+    "async": ("httpx2+pydantic", 1.05),
+    f"async x{CONCURRENCY}": ("httpx2", 1.05),
+}
+
+
+def calls_table(
+    results: dict[tuple[str, str, str], dict[str, list[float]]],
+    impls: tuple[str, ...] = IMPLS,
+    modes: tuple[str, ...] = MODES,
+) -> str:
+    """Client CPU per call: one column per implementation, median (min-max) of the processes."""
     lines = [
-        "| mode | operation | SDK CPU µs/call | bare httpx | httpx + pydantic "
-        "| **SDK / httpx** | **SDK / httpx+pydantic** | wall µs/call SDK / httpx+pydantic |",
-        "|---|---|---|---|---|---|---|---|",
+        "| mode | operation | " + " | ".join(IMPL_LABELS[i] for i in impls) + " |",
+        "|---|---|" + "---|" * len(impls),
     ]
-    for mode in MODES:
+    for mode in modes:
         for op, name in OPS.items():
-            sdk, bare, validated = (results[(impl, mode, op)] for impl in IMPLS)
-            med = {
-                k: statistics.median(v["cpu_us"])
-                for k, v in zip(IMPLS, (sdk, bare, validated), strict=True)
-            }
-            wall_sdk = statistics.median(sdk["wall_us"])
-            wall_val = statistics.median(validated["wall_us"])
+            cells = [
+                fmt(results[(i, mode, op)]["cpu_us"], 0) if (i, mode, op) in results else "n/a"
+                for i in impls
+            ]
+            lines.append(f"| {mode} | `{name}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def ratios_table(
+    results: dict[tuple[str, str, str], dict[str, list[float]]], modes: tuple[str, ...] = MODES
+) -> str:
+    """The ratios of the medians that issue 11 sets targets for, and the tracing costs."""
+
+    def med(impl: str, mode: str, op: str) -> float | None:
+        entry = results.get((impl, mode, op))
+        return statistics.median(entry["cpu_us"]) if entry else None
+
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}x" if a is not None and b is not None else "n/a"
+
+    def delta(a: float | None, b: float | None) -> str:
+        return f"{a - b:+.0f} µs ({(a - b) / b:+.1%})" if a is not None and b is not None else "n/a"
+
+    lines = [
+        "| mode | operation | SDK / target floor (target) | SDK / httpx2 | SDK / httpx2 + pydantic "
+        "| SDK / openai | SDK legacy httpx / httpx + pydantic | otel API, no provider, vs SDK "
+        "| tracing on vs SDK |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for mode in modes:
+        floor, target = TARGETS[mode]
+        for op, name in OPS.items():
+            sdk = med("sdk", mode, op)
+            vs_floor = ratio(sdk, med(floor, mode, op))
+            met = (
+                ""
+                if vs_floor == "n/a"
+                else (" met" if float(vs_floor[:-1]) <= target else " **not met**")
+            )
             lines.append(
-                f"| {mode} | `{name}` | {fmt(sdk['cpu_us'], 1)} | {fmt(bare['cpu_us'], 1)} "
-                f"| {fmt(validated['cpu_us'], 1)} | **{med['sdk'] / med['httpx']:.2f}x** "
-                f"| **{med['sdk'] / med['httpx+pydantic']:.2f}x** "
-                f"| {wall_sdk:.0f} / {wall_val:.0f} |"
+                f"| {mode} | `{name}` | {vs_floor} (<= {target}x {IMPL_LABELS[floor]}){met} "
+                f"| {ratio(sdk, med('httpx2', mode, op))} "
+                f"| {ratio(sdk, med('httpx2+pydantic', mode, op))} "
+                f"| {ratio(sdk, med('openai', mode, op))} "
+                f"| {ratio(med('sdk/httpx', mode, op), med('httpx+pydantic', mode, op))} "
+                f"| {delta(med('sdk+otel-off', mode, op), sdk)} "
+                f"| {delta(med('sdk+otel', mode, op), sdk)} |"
             )
     return "\n".join(lines)
 
 
 POOL_VARIANTS: list[tuple[str, list[int] | None]] = [
-    ("100 conns, 20 keep-alive (httpx default)", None),
+    ("100 conns, 20 keep-alive (httpx2 default)", [100, 20]),
     ("100 conns, 100 keep-alive (SDK default)", [100, 100]),
+    ("50 conns, 50 keep-alive", [50, 50]),
     ("20 conns, 20 keep-alive", [20, 20]),
     ("10 conns, 10 keep-alive", [10, 10]),
 ]
@@ -505,14 +687,14 @@ def server_stats(port: int, *, reset: bool = False) -> dict[str, int]:
 def pool_study(port: int, repeats: int, calls: int, warmup: int) -> str:
     lines = [
         f"| pool limits (async, {CONCURRENCY} concurrent `balances.get`) "
-        "| bare httpx CPU µs/call | SDK CPU µs/call (same limits) | bare httpx wall µs/call "
-        "| new connections per 100 calls (bare httpx) |",
-        "|---|---|---|---|---|",
+        "| bare httpx2 CPU µs/call | SDK CPU µs/call (same limits) | bare httpx2 wall µs/call "
+        "| SDK wall µs/call | new connections per 100 calls (bare httpx2 / SDK) |",
+        "|---|---|---|---|---|---|",
     ]
     for label, limits in POOL_VARIANTS:
         row: dict[str, dict[str, list[float]]] = {}
         for _ in range(repeats):
-            for impl in ("httpx", "sdk"):
+            for impl in ("httpx2", "sdk"):
                 spec = {"kind": "calls", "impl": impl, "mode": f"async x{CONCURRENCY}", "op": "get",
                         "calls": calls, "warmup": warmup, "port": port, "limits": limits}  # fmt: skip
                 server_stats(port, reset=True)
@@ -523,8 +705,9 @@ def pool_study(port: int, repeats: int, calls: int, warmup: int) -> str:
                 for key in entry:
                     entry[key].append(result[key])
         lines.append(
-            f"| {label} | {fmt(row['httpx']['cpu_us'], 1)} | {fmt(row['sdk']['cpu_us'], 1)} "
-            f"| {fmt(row['httpx']['wall_us'], 1)} | {fmt(row['httpx']['conns_per_100'], 1)} |"
+            f"| {label} | {fmt(row['httpx2']['cpu_us'])} | {fmt(row['sdk']['cpu_us'])} "
+            f"| {fmt(row['httpx2']['wall_us'])} | {fmt(row['sdk']['wall_us'])} "
+            f"| {fmt(row['httpx2']['conns_per_100'], 1)} / {fmt(row['sdk']['conns_per_100'], 1)} |"
         )
     return "\n".join(lines)
 
@@ -554,6 +737,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=None, help="fresh processes per case")
     parser.add_argument("--calls", type=int, default=None, help="measured calls per process")
     parser.add_argument("--skip-pool", action="store_true", help="skip the pool-limits study")
+    parser.add_argument("--skip-extras", action="store_true", help="only the call tables")
+    parser.add_argument("--impls", help=f"comma-separated subset of {','.join(IMPLS)}")
+    parser.add_argument("--modes", help="comma-separated subset of sync,async,conc")
     parser.add_argument("--profile", metavar="IMPL:MODE:OP", help="cProfile one case and exit")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -568,6 +754,7 @@ def main() -> None:
     prime_bytecode()
 
     import httpx
+    import httpx2
     import pydantic
 
     with Server() as server:
@@ -582,7 +769,8 @@ def main() -> None:
         started = time.perf_counter()
         out: list[str] = []
         out.append(
-            f"Python {sys.version.split()[0]}, httpx {httpx.__version__}, pydantic "
+            f"Python {sys.version.split()[0]}, httpx2 {httpx2.__version__}, httpx "
+            f"{httpx.__version__}, openai {_version('openai')}, pydantic "
             f"{pydantic.VERSION}, {os.cpu_count()} CPUs, {sys.platform}; "
             f"{repeats} fresh processes per case, {calls} calls each "
             f"({CONCURRENCY} tasks x {calls // CONCURRENCY} at {CONCURRENCY} concurrent) after "
@@ -591,10 +779,20 @@ def main() -> None:
         )
         out.append("")
         print("measuring calls ...", file=sys.stderr, flush=True)
-        results = measure_calls(server.port, repeats, calls, warmup, progress=True)
-        out.append("### Client CPU per call (lower is better; the ratios are of the medians)")
+        impls = tuple(args.impls.split(",")) if args.impls else IMPLS
+        modes = (
+            tuple({"conc": f"async x{CONCURRENCY}"}.get(m, m) for m in args.modes.split(","))
+            if args.modes
+            else MODES
+        )
+        results = measure_calls(server.port, repeats, calls, warmup, True, impls, modes)
+        out.append("### Client CPU per call, µs (lower is better)")
         out.append("")
-        out.append(calls_table(results))
+        out.append(calls_table(results, impls, modes))
+        out.append("")
+        out.append("### Ratios of the medians, and the targets of issue 11")
+        out.append("")
+        out.append(ratios_table(results, modes))
 
         if not args.skip_pool:
             print("pool study ...", file=sys.stderr, flush=True)
@@ -603,13 +801,12 @@ def main() -> None:
             out.append("")
             out.append(pool_study(server.port, 1 if args.quick else 2, calls, warmup))
 
+        if args.skip_extras:
+            print("\n".join(out))
+            return
         print("import, construction, memory ...", file=sys.stderr, flush=True)
-        n_imports = 7 if args.quick else 15
-        bare = bare_interpreter_s(n_imports)
-        sdk_import = [t - bare for t in process_import_s("sdk", n_imports)]
-        floor_import = [t - bare for t in process_import_s("floor", n_imports)]
-        sync_import = [t - bare for t in process_import_s("sync", n_imports)]
-        async_import = [t - bare for t in process_import_s("async", n_imports)]
+        n_imports = 7 if args.quick else 20
+        imports = process_import_s(n_imports)
         inproc_sdk = [spawn({"kind": "import", "what": "sdk"})["import_s"] for _ in range(5)]
         inproc_floor = [spawn({"kind": "import", "what": "floor"})["import_s"] for _ in range(5)]
         construct = spawn({"kind": "construct", "n": 2000})
@@ -628,29 +825,23 @@ def main() -> None:
         stampede = spawn({"kind": "stampede", "port": server.port, "n": 1000})
 
         ms = 1e3
-        med_sdk, med_floor = statistics.median(sdk_import), statistics.median(floor_import)
+        med = {what: statistics.median(values) for what, values in imports.items()}
         out.append("")
         out.append("### Import, construction, memory, upload, token stampede")
         out.append("")
         out.append("| measure | qbank_connect | reference | ratio / verdict |")
         out.append("|---|---|---|---|")
-        out.append(
-            f"| import, fresh process minus bare interpreter ({n_imports} runs), ms "
-            f"| {fmt([t * ms for t in sdk_import], 1)} | `import httpx, pydantic`: "
-            f"{fmt([t * ms for t in floor_import], 1)} | **{med_sdk / med_floor:.2f}x** |"
-        )
-        for label, times in (
-            ("`from qbank_connect import QBankConnect`", sync_import),
-            ("`from qbank_connect import AsyncQBankConnect`", async_import),
-        ):
+        for what in ("sdk", "sync", "async"):
             out.append(
-                f"| {label}, fresh process minus bare interpreter, ms | {fmt([t * ms for t in times], 1)} "
-                f"| `import httpx, pydantic`: {med_floor * ms:.1f} "
-                f"| **{statistics.median(times) / med_floor:.2f}x** |"
+                f"| `{IMPORTS[what]}`, CPU ms of a fresh process minus a bare one "
+                f"({n_imports} runs) | {fmt([t * ms for t in imports[what]], 1)} "
+                f"| `import httpx2`: {med['httpx2'] * ms:.1f}; {FLOOR_LABEL}: "
+                f"{med['floor'] * ms:.1f} | **{med[what] / med['httpx2']:.2f}x** httpx2 "
+                f"(target <= 1.3x), {med[what] / med['floor']:.2f}x the floor |"
             )
         out.append(
             "| import, timed inside a fresh process (5 runs), ms "
-            f"| {fmt([t * ms for t in inproc_sdk], 1)} | `import httpx, pydantic`: "
+            f"| {fmt([t * ms for t in inproc_sdk], 1)} | {FLOOR_LABEL}: "
             f"{fmt([t * ms for t in inproc_floor], 1)} "
             f"| {statistics.median(inproc_sdk) / statistics.median(inproc_floor):.2f}x |"
         )
@@ -663,7 +854,7 @@ def main() -> None:
             )
         out.append(
             f"| peak RSS after import + one client, MiB | {rss_sdk:.1f} "
-            f"| `import httpx, pydantic` + `httpx.Client()`: {rss_floor:.1f}; bare interpreter: "
+            f"| {FLOOR_LABEL} + `httpx2.Client()`: {rss_floor:.1f}; bare interpreter: "
             f"{rss_bare:.1f} | +{rss_sdk - rss_floor:.1f} MiB |"
         )
         for mib, up in uploads.items():

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import httpx2
 
+from .. import _tracing
 from .._concurrency import AsyncLock, async_context_identity
 from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
 from ..errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
@@ -66,15 +67,22 @@ class AsyncHTTP:
         return request
 
     async def send(
-        self, request: httpx2.Request, key: str | None, retries: int
+        self,
+        request: httpx2.Request,
+        key: str | None,
+        retries: int,
+        attempt: _tracing.AttemptSpan | None = None,
     ) -> tuple[httpx2.Response | None, QBankError | None]:
-        """The answer, or the named error of a request that got none."""
-        http = await self._client()
+        """The answer, or the named error of a request that got none.
+
+        ``attempt``, the OpenTelemetry span of this request when tracing, ends with either."""
         lib = self._lib
         try:
+            http = await self._client()
             response: httpx2.Response = await http.send(request)
-            return response, None
         except lib.TimeoutException as exc:
+            if attempt is not None:
+                attempt.end(None, exc)  # error.type: the library's class, e.g. httpx2.ReadTimeout
             return None, QBankTimeoutError(
                 f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
                 request=request,
@@ -82,12 +90,21 @@ class AsyncHTTP:
                 retries_taken=retries,
             )
         except lib.TransportError as exc:
+            if attempt is not None:
+                attempt.end(None, exc)
             return None, QBankConnectionError(
                 f"{request.method} {request.url.path} failed: {type(exc).__name__}: {exc}",
                 request=request,
                 idempotency_key=key,
                 retries_taken=retries,
             )
+        except BaseException as exc:  # closed, cancelled, a bug: the span ends all the same
+            if attempt is not None:
+                attempt.end(None, exc)
+            raise
+        if attempt is not None:
+            attempt.end(response.status_code, None, response.headers.get("request-id"))
+        return response, None
 
     async def _client(self) -> Any:
         if self.closed:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import httpx2
 import pydantic
 
+from .. import _tracing
 from .._concurrency import async_blocking_check, async_sleep
 from .._config import user_agent
 from .._idempotency import idempotency_key_for, new_idempotency_key
@@ -56,6 +57,7 @@ class AsyncRequester:
         self.http = http
         self.tokens = tokens
         self.base_url = base_url
+        self._server = _tracing.server_of(base_url)  # OpenTelemetry: server.address/port
         self.max_retry_after = max_retry_after
         headers = {"Accept": _JSON, "User-Agent": user_agent()}
         headers.update(default_headers or {})
@@ -170,6 +172,32 @@ class AsyncRequester:
         parse: Callable[[httpx2.Response], R],
     ) -> R:
         async_blocking_check()
+        # OpenTelemetry (_tracing): the call's span around every attempt; None when tracing is off.
+        call = _tracing.start_call(
+            options.method,
+            options.path,
+            self._server,
+            idempotency_key=key,
+            operation=options.operation,
+            url_template=options.url_template,
+        )
+        if call is None:
+            return await self._attempts(options, key, parse, None)
+        try:
+            result = await self._attempts(options, key, parse, call)
+        except BaseException as exc:
+            call.end(exc)
+            raise
+        call.end(None)
+        return result
+
+    async def _attempts(
+        self,
+        options: RequestOptions,
+        key: str | None,
+        parse: Callable[[httpx2.Response], R],
+        call: _tracing.CallSpan | None,
+    ) -> R:
         method, path = options.method, options.path
         started = time.monotonic()
         url = self.base_url + path
@@ -188,6 +216,7 @@ class AsyncRequester:
         while True:
             token = await self.tokens.get()
             headers["Authorization"] = token.authorization
+            attempt = None if call is None else call.start_attempt(headers)  # + traceparent
             if upload is not None:
                 request = self.http.build(
                     method,
@@ -206,7 +235,7 @@ class AsyncRequester:
                     params=options.params,
                     content=options.json_body,
                 )
-            response, failure = await self.http.send(request, key, retries)
+            response, failure = await self.http.send(request, key, retries, attempt)
             if response is not None and response.status_code < 300:
                 self._log_done(method, path, response, key, retries, started)
                 if RAW.get():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from .. import _tracing
 from .._auth import AccessToken, ClientCredentials, TokenSource, parse_token_response
 from .._concurrency import Lock, sleep
 from .._config import TOKEN_MAX_RETRIES, TOKEN_TIMEOUT
@@ -116,6 +117,7 @@ class TokenEndpoint:
         self._http = http
         self._credentials = credentials
         self._token_url = token_url
+        self._server = _tracing.server_of(token_url)  # OpenTelemetry: server.address/port
         self._user_agent = user_agent
         self._max_retry_after = max_retry_after
 
@@ -124,10 +126,14 @@ class TokenEndpoint:
         timeout = TOKEN_TIMEOUT.as_dict()
         retries = 0
         while True:
+            # OpenTelemetry: each POST /token is an attempt span under the call that needed it.
+            attempt = _tracing.start_attempt(
+                "POST", "/token", self._server, headers, resend_count=retries
+            )
             request = self._http.build(
                 "POST", self._token_url, headers=headers, timeout=timeout, content=body
             )
-            response, failure = self._http.send(request, None, retries)
+            response, failure = self._http.send(request, None, retries, attempt)
             status = None if response is None else response.status_code
             delay = None
             if status != 200:

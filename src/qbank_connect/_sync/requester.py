@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import httpx2
 import pydantic
 
+from .. import _tracing
 from .._concurrency import blocking_check, sleep
 from .._config import user_agent
 from .._idempotency import idempotency_key_for, new_idempotency_key
@@ -58,6 +59,7 @@ class Requester:
         self.http = http
         self.tokens = tokens
         self.base_url = base_url
+        self._server = _tracing.server_of(base_url)  # OpenTelemetry: server.address/port
         self.max_retry_after = max_retry_after
         headers = {"Accept": _JSON, "User-Agent": user_agent()}
         headers.update(default_headers or {})
@@ -172,6 +174,32 @@ class Requester:
         parse: Callable[[httpx2.Response], R],
     ) -> R:
         blocking_check()
+        # OpenTelemetry (_tracing): the call's span around every attempt; None when tracing is off.
+        call = _tracing.start_call(
+            options.method,
+            options.path,
+            self._server,
+            idempotency_key=key,
+            operation=options.operation,
+            url_template=options.url_template,
+        )
+        if call is None:
+            return self._attempts(options, key, parse, None)
+        try:
+            result = self._attempts(options, key, parse, call)
+        except BaseException as exc:
+            call.end(exc)
+            raise
+        call.end(None)
+        return result
+
+    def _attempts(
+        self,
+        options: RequestOptions,
+        key: str | None,
+        parse: Callable[[httpx2.Response], R],
+        call: _tracing.CallSpan | None,
+    ) -> R:
         method, path = options.method, options.path
         started = time.monotonic()
         url = self.base_url + path
@@ -190,6 +218,7 @@ class Requester:
         while True:
             token = self.tokens.get()
             headers["Authorization"] = token.authorization
+            attempt = None if call is None else call.start_attempt(headers)  # + traceparent
             if upload is not None:
                 request = self.http.build(
                     method,
@@ -208,7 +237,7 @@ class Requester:
                     params=options.params,
                     content=options.json_body,
                 )
-            response, failure = self.http.send(request, key, retries)
+            response, failure = self.http.send(request, key, retries, attempt)
             if response is not None and response.status_code < 300:
                 self._log_done(method, path, response, key, retries, started)
                 if RAW.get():
