@@ -151,8 +151,11 @@ def lint(session: nox.Session) -> None:
 def types(session: nox.Session) -> None:
     """mypy --strict and pyright (strict, see pyproject) over the package, oldest and newest Python
     (or, when neither is installed, the Python running nox)."""
-    # httpx: the legacy client type; the cli extra: typer and rich, which cli/ imports
-    session.install("-e", ".[cli,otel,postgres,redis,token-cache]", "mypy", "pyright", "httpx")
+    # Every extra the package imports somewhere, httpx (the legacy client type) and pytest (the
+    # plugin, qbank_connect.testing).
+    session.install(
+        "-e", ".[cli,otel,postgres,redis,token-cache]", "mypy", "pyright", "httpx", "pytest"
+    )
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
 
