@@ -71,3 +71,14 @@ def test_a_stream_that_cannot_seek_has_only_its_first_record_checked() -> None:
     # The rest cannot be read without consuming what is to be sent: the server checks it.
     upload = AchUpload(io.BufferedReader(_Pipe(BROKEN)))
     assert not upload.rewindable and upload.body().read() == BROKEN
+
+
+def test_a_short_first_record_of_a_stream_is_reported_as_short() -> None:
+    # The first line ends at its newline: its length is what is wrong, not the next record's bytes.
+    from qbank_connect.nacha._check import check_first_record
+
+    problems = check_first_record(b"101 0210000\n5200" + b" " * 90)
+    assert problems and all(p.line == 1 for p in problems)
+    assert any("11 characters" in p.message for p in problems), [str(p) for p in problems]
+    crlf = check_first_record(b"101 0210000\r\n5200" + b" " * 90)
+    assert [str(p) for p in crlf] == [str(p) for p in problems]

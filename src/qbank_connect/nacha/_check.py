@@ -373,13 +373,13 @@ def check_first_record(head: bytes) -> list[Problem]:
     A record cut short by the end of ``head`` is checked for its type alone.
     """
     problems: list[Problem] = []
-    end = head.find(b"\\n")
+    end = head.find(b"\n")
     if end < 0 and len(head) < RECORD_LENGTH:
         if not head.startswith(b"1"):
             problems.append(Problem(1, "record_type", (1, 1), "must be a '1' file header"))
         return problems
     record = head[:end] if end >= 0 else head[:RECORD_LENGTH]
-    if record.endswith(b"\\r"):
+    if record.endswith(b"\r"):
         record = record[:-1]
     checker = Checker(problems.append)
     if record:
