@@ -18,7 +18,7 @@ from ._connect import Target
 from ._errors import guard
 from ._output import Format
 
-__all__ = ["OPERATIONS", "Keying", "command"]
+__all__ = ["OPERATIONS", "JsonSource", "Keying", "PageSize", "command", "group"]
 
 _CONNECTION = "Connection"
 
@@ -193,6 +193,27 @@ class Keying:
 
     idempotency_key: str | None = None
     reference: str | None = None
+
+
+PageSize = Annotated[
+    int,
+    typer.Option(
+        "--page-size",
+        metavar="N",
+        help="Items per request; every page is fetched anyway.",
+        min=1,
+        max=100,
+    ),
+]
+JsonSource = Annotated[
+    str,
+    typer.Option("--json", help="The request body: a JSON file, or - for stdin.", metavar="FILE|-"),
+]
+
+
+def group(name: str, help: str) -> typer.Typer:
+    """A command group such as ``qbank payments``, for :func:`command` to register on."""
+    return typer.Typer(name=name, help=help, no_args_is_help=True, rich_markup_mode=None)
 
 
 def command(
