@@ -23,6 +23,7 @@ from qbank_connect.errors import (
     QBankStoreURLError,
 )
 
+from .privileges import unprivileged_prefix
 from .servers import free_port
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, pid INTEGER);"
@@ -253,7 +254,7 @@ else:
 
 @pytest.mark.parametrize("what", ["file", "directory"])
 def test_read_only_file_is_a_named_error(tmp_path: Path, what: str) -> None:
-    # Root ignores file modes, so the check runs as an unprivileged user when we are root.
+    # Root ignores file modes, so the child drops the capabilities that bypass them.
     folder = tmp_path / "ro"
     folder.mkdir()
     path = folder / "q.db"
@@ -263,12 +264,7 @@ def test_read_only_file_is_a_named_error(tmp_path: Path, what: str) -> None:
     seed.close()
     for leftover in ("q.db-wal", "q.db-shm"):
         (folder / leftover).unlink(missing_ok=True)
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        os.chmod(tmp_path, 0o755)
-        if what == "file":  # the directory stays writable for nobody: only the file is read-only
-            os.chown(folder, 65534, 65534)
+    prefix = unprivileged_prefix()  # with "file", the directory stays writable
     path.chmod(0o444)
     if what == "directory":
         folder.chmod(0o555)

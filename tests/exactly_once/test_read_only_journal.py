@@ -1,7 +1,7 @@
 """A read-only journal file stops the payment: a named error, and nothing is sent.
 
-Root ignores file modes, so when the tests run as root the paying process runs as ``nobody``
-(``setpriv``), against the sandbox served here over a loopback socket."""
+Root ignores file modes, so when the tests run as root the paying process runs without the
+capabilities that bypass them (``tests/privileges.py``), against the sandbox served here over a loopback socket."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ import pytest
 
 from qbank_connect import QBankConnect, idempotency_key_for
 from qbank_connect.sandbox import ACCOUNT_OPERATING, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox
+
+from ..privileges import unprivileged_prefix
 
 pytestmark = pytest.mark.e2e
 
@@ -76,10 +78,7 @@ def test_a_read_only_journal_file_stops_the_payment(folder: Path) -> None:
             client.journal.close()
         for leftover in ("journal.db-wal", "journal.db-shm"):
             (folder / leftover).unlink(missing_ok=True)
-        prefix: list[str] = []
-        if os.geteuid() == 0:
-            prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-            os.chown(folder, 65534, 65534)  # the folder is theirs: only the file is read-only
+        prefix = unprivileged_prefix()  # the folder stays writable: only the file is read-only
         journal.chmod(0o444)
         payments_before = sandbox.payments_by_key()
         for reference in ("invoice:ro-1", "invoice:ro-2"):  # recorded, and new

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -294,11 +295,26 @@ def run_bulk(
             retried=tally.retried,
         )
 
-    async def main() -> None:
-        async with aconnect(target) as client:
-            await _send_all(client, rows, by_row, tally, concurrency, on_change)
-
     interrupted = False
+
+    async def main() -> None:
+        # Ctrl-C is received as a signal and cancels the run, the same way on every Python
+        # (before 3.11, asyncio let a KeyboardInterrupt surface as a bare CancelledError).
+        async with anyio.create_task_group() as group:
+
+            async def on_ctrl_c() -> None:
+                nonlocal interrupted
+                with anyio.open_signal_receiver(signal.SIGINT) as signals:
+                    async for _ in signals:
+                        interrupted = True
+                        group.cancel_scope.cancel()
+                        return
+
+            group.start_soon(on_ctrl_c)
+            async with aconnect(target) as client:
+                await _send_all(client, rows, by_row, tally, concurrency, on_change)
+            group.cancel_scope.cancel()
+
     try:
         with progress:
             anyio.run(main)
