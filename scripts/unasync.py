@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import importlib.util
 import io
 import re
 import subprocess
@@ -292,6 +293,11 @@ def header(source: Path) -> str:
 def ruff(*arguments: str) -> None:
     """Run the environment's ruff with the project's configuration."""
     config = ["--config", str(ROOT / "pyproject.toml"), "--no-cache", "--quiet"]
+    if importlib.util.find_spec("ruff") is None:
+        raise SystemExit(
+            "unasync: the generator formats its output with ruff, which this Python lacks: "
+            "`python -m pip install -r requirements/unasync.txt` (or `nox -s unasync_check`)"
+        )
     command = [sys.executable, "-m", "ruff", *arguments, *config]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:

@@ -129,8 +129,12 @@ class ChaosReport:
 
 
 def _body(index: int, rng: random.Random) -> dict[str, Any]:
-    kind = KINDS[index % 3]
     amount = f"{rng.randint(1, 40)}.{rng.randint(0, 99):02d}"  # small: funds never run out
+    return payment_body(KINDS[index % 3], index, amount, memo=f"chaos {index}")
+
+
+def payment_body(kind: str, index: int, amount: str, *, memo: str) -> dict[str, Any]:
+    """Instruction ``index`` of a run: an ACH payment, a wire or a transfer (also the crash test's)."""
     if kind == "ach":
         return {
             "source_account_id": ACCOUNT_OPERATING,
@@ -142,7 +146,7 @@ def _body(index: int, rng: random.Random) -> dict[str, Any]:
             },
             "amount": amount,
             "effective_date": "2026-11-23",
-            "memo": f"chaos {index}",
+            "memo": memo,
         }
     if kind == "wire":
         return {
@@ -162,7 +166,7 @@ def _body(index: int, rng: random.Random) -> dict[str, Any]:
         "source_account_id": source,
         "destination_account_id": destination,
         "amount": amount,
-        "memo": f"chaos {index}",
+        "memo": memo,
     }
 
 

@@ -12,13 +12,14 @@ from collections.abc import AsyncGenerator, Generator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._errors import BadInput
 
 if TYPE_CHECKING:
     from .._async.client import AsyncQBankConnect
     from .._sync.client import QBankConnect
+    from ..sandbox import Sandbox
 
 __all__ = ["Target", "aconnect", "connect", "read_secret_file"]
 
@@ -78,37 +79,42 @@ def _retries(target: Target) -> int:
     return DEFAULT_MAX_RETRIES if target.max_retries is None else target.max_retries
 
 
+def _client_arguments(
+    target: Target, sandbox: Sandbox | None
+) -> tuple[str, str | None, dict[str, Any]]:
+    """Credentials and client options for ``target``: its own, or the embedded sandbox's."""
+    if sandbox is None:
+        client_id, secret = target.credentials()
+        options: dict[str, Any] = {"environment": target.environment, "base_url": target.base_url}
+    else:
+        from ..sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+        client_id, secret = (
+            (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            if target.client_id is None
+            else target.credentials()
+        )
+        options = {"base_url": sandbox.base_url}
+    return client_id, secret, {**options, "max_retries": _retries(target)}
+
+
 @contextmanager
 def connect(target: Target) -> Generator[QBankConnect, None, None]:
     """A blocking client for ``target`` (and the embedded sandbox behind it, if asked for)."""
     from .._sync.client import QBankConnect
 
     if not target.sandbox:
-        client_id, secret = target.credentials()
-        with QBankConnect(
-            client_id,
-            secret,
-            environment=target.environment,
-            base_url=target.base_url,
-            max_retries=_retries(target),
-        ) as client:
+        client_id, secret, options = _client_arguments(target, None)
+        with QBankConnect(client_id, secret, **options) as client:
             yield client
         return
-    from ..sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox
+    from ..sandbox import Sandbox
 
-    client_id, secret = (
-        (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET) if target.client_id is None else target.credentials()
-    )
     with Sandbox() as sandbox:
-        http = sandbox.http_client()
+        http = sandbox.http_client()  # httpx2 types `with` on it loosely: closed by hand
+        client_id, secret, options = _client_arguments(target, sandbox)
         try:
-            with QBankConnect(
-                client_id,
-                secret,
-                base_url=sandbox.base_url,
-                http_client=http,
-                max_retries=_retries(target),
-            ) as client:
+            with QBankConnect(client_id, secret, http_client=http, **options) as client:
                 yield client
         finally:
             http.close()
@@ -120,31 +126,17 @@ async def aconnect(target: Target) -> AsyncGenerator[AsyncQBankConnect, None]:
     from .._async.client import AsyncQBankConnect
 
     if not target.sandbox:
-        client_id, secret = target.credentials()
-        async with AsyncQBankConnect(
-            client_id,
-            secret,
-            environment=target.environment,
-            base_url=target.base_url,
-            max_retries=_retries(target),
-        ) as client:
+        client_id, secret, options = _client_arguments(target, None)
+        async with AsyncQBankConnect(client_id, secret, **options) as client:
             yield client
         return
-    from ..sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox
+    from ..sandbox import Sandbox
 
-    client_id, secret = (
-        (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET) if target.client_id is None else target.credentials()
-    )
     with Sandbox() as sandbox:
         http = sandbox.async_http_client()
+        client_id, secret, options = _client_arguments(target, sandbox)
         try:
-            async with AsyncQBankConnect(
-                client_id,
-                secret,
-                base_url=sandbox.base_url,
-                http_client=http,
-                max_retries=_retries(target),
-            ) as client:
+            async with AsyncQBankConnect(client_id, secret, http_client=http, **options) as client:
                 yield client
         finally:
             await http.aclose()
