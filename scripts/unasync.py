@@ -85,6 +85,7 @@ RULES: tuple[Rule, ...] = (
     Rule("name", "_async", "_sync"),
     Rule("name", "async_sleep", "sleep"),
     Rule("name", "async_context_identity", "sync_context_identity"),
+    Rule("name", "async_drivers_usable", "sync_drivers_usable"),
     Rule("name", "async_raw_method", "raw_method"),
     Rule("name", "async_paginated", "paginated"),
     Rule("name", "async_transport", "transport"),

@@ -1,4 +1,4 @@
-"""The journal's records and decisions, without a database (``qbank_connect._journal``)."""
+"""The journal's records and decisions, without a database (``qbank_connect._stores.journal``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import httpx2
 import pytest
 
-from qbank_connect._journal import (
+from qbank_connect._response import error_from_response
+from qbank_connect._stores.journal import (
     EntryState,
     JournalEntry,
     JournalOutcome,
@@ -18,7 +19,6 @@ from qbank_connect._journal import (
     outcome_from_response,
     upload_body_record,
 )
-from qbank_connect._response import error_from_response
 from qbank_connect.errors import QBankReferenceReuseError
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

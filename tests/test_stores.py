@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from qbank_connect._stores import StoreURL, parse_store_url, redact_url, require_driver
-from qbank_connect._sync.stores import PostgresStore, RedisStore, SQLiteStore
+from qbank_connect._stores.urls import StoreURL, parse_store_url, redact_url, require_driver
+from qbank_connect._sync.stores.connections import PostgresStore, RedisStore, SQLiteStore
 from qbank_connect.errors import (
     QBankError,
     QBankStoreDriverMissingError,
@@ -239,8 +239,8 @@ def test_corrupt_file_is_a_named_error(tmp_path: Path) -> None:
 
 READ_ONLY_CHILD = """
 import sys
-from qbank_connect._stores import parse_store_url
-from qbank_connect._sync.stores import SQLiteStore
+from qbank_connect._stores.urls import parse_store_url
+from qbank_connect._sync.stores.connections import SQLiteStore
 from qbank_connect.errors import QBankStoreUnavailableError
 store = SQLiteStore(parse_store_url("sqlite:///" + sys.argv[1], argument="journal"), schema=sys.argv[2])
 try:

@@ -28,9 +28,11 @@ __all__ = [
     "blocking_check",
     "Lock",
     "async_context_identity",
+    "async_drivers_usable",
     "async_sleep",
     "sleep",
     "sync_context_identity",
+    "sync_drivers_usable",
 ]
 
 
@@ -121,6 +123,22 @@ def async_context_identity() -> object:
 def sync_context_identity() -> object:
     """Identifies the process: connections opened before ``os.fork()`` belong to the parent."""
     return os.getpid()
+
+
+def async_drivers_usable() -> bool:
+    """Whether the async drivers of the stores (psycopg, redis-py: asyncio only) can run here."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # trio
+        return False
+    return True
+
+
+def sync_drivers_usable() -> bool:
+    """The blocking drivers run anywhere."""
+    return True
 
 
 def async_blocking_check() -> None:

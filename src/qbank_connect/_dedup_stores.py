@@ -31,9 +31,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._sqlite import immediate
-from ._stores import StoreURL, parse_store_url
-from ._sync.stores import PostgresStore, RedisStore, SQLiteStore
+from ._stores.sqlite import immediate
+from ._stores.urls import StoreURL, parse_store_url
+from ._sync.stores.connections import PostgresStore, RedisStore, SQLiteStore
 
 __all__ = ["PostgresEventStore", "RedisEventStore", "SQLiteEventStore", "open_event_store"]
 

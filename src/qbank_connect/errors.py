@@ -57,6 +57,10 @@ __all__ = [
     "WebhookTimestampError",
     "QBankReconciliationRequiredError",
     "QBankReferenceReuseError",
+    "QBankStoreDriverMissingError",
+    "QBankStoreError",
+    "QBankStoreURLError",
+    "QBankStoreUnavailableError",
 ]
 
 
@@ -416,8 +420,31 @@ class QBankReconciliationRequiredError(QBankError):
         super().__init__(message)
 
 
-# The stores' errors (token cache, journal, webhook de-duplication) live in their own module.
-from ._store_errors import QBankStoreDriverMissingError as QBankStoreDriverMissingError  # noqa: E402
-from ._store_errors import QBankStoreError as QBankStoreError  # noqa: E402
-from ._store_errors import QBankStoreUnavailableError as QBankStoreUnavailableError  # noqa: E402
-from ._store_errors import QBankStoreURLError as QBankStoreURLError  # noqa: E402
+# -- the stores (token cache, journal, webhook de-duplication) ------------------------------
+# No message ever contains a password from a store URL: URLs are shown with it replaced by ***.
+
+
+class QBankStoreError(QBankError):
+    """A store (token cache, journal, webhook de-duplication) cannot be used.
+
+    Example::
+
+        try:
+            client = QBankConnect(token_cache="redis://cache.internal:6379/0")
+            client.authenticate()
+        except QBankStoreError as e:
+            print("the token cache is not usable:", e)
+    """
+
+
+class QBankStoreURLError(QBankStoreError, ValueError):
+    """A store URL is malformed, or names a scheme the SDK does not know (raised before any I/O)."""
+
+
+class QBankStoreDriverMissingError(QBankStoreError, ImportError):
+    """The optional package a store needs is not installed; the message names the extra."""
+
+
+class QBankStoreUnavailableError(QBankStoreError):
+    """The store cannot be opened, reached or written: a closed port, a read-only or corrupt
+    SQLite file, a refused login."""

@@ -23,9 +23,9 @@ the payments themselves: SQLite files are created ``0600``.
 
 from __future__ import annotations
 
-from ._async.journal import AsyncJournal, AsyncPostgresJournal, AsyncSQLiteJournal
-from ._journal import EntryState, JournalEntry, JournalOutcome, RecoveryResult
-from ._sync.journal import Journal, PostgresJournal, SQLiteJournal
+from ._async.stores.journal import AsyncJournal, AsyncPostgresJournal, AsyncSQLiteJournal
+from ._stores.journal import EntryState, JournalEntry, JournalOutcome, RecoveryResult
+from ._sync.stores.journal import Journal, PostgresJournal, SQLiteJournal
 
 __all__ = [
     "AsyncJournal",

@@ -21,7 +21,7 @@ Example::
 
 from __future__ import annotations
 
-from ._async.token_cache import AsyncTokenStore
-from ._sync.token_cache import TokenStore
+from ._async.stores.token_cache import AsyncTokenStore
+from ._sync.stores.token_cache import TokenStore
 
 __all__ = ["AsyncTokenStore", "TokenStore"]

@@ -185,7 +185,7 @@ async def test_a_recorded_refusal_is_raised_again_without_sending(
 
 def pending_entry(reference: str, body: dict[str, Any], age: timedelta) -> JournalEntry:
     """What a crash right after the journal's insert leaves behind."""
-    from qbank_connect._journal import json_body_record
+    from qbank_connect._stores.journal import json_body_record
 
     text, digest = json_body_record(json.dumps(body).encode())
     return JournalEntry(

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from qbank_connect import idempotency_key_for
-from qbank_connect._async.journal import open_async_journal
-from qbank_connect._journal import json_body_record
+from qbank_connect._async.stores.journal import open_async_journal
+from qbank_connect._stores.journal import json_body_record
 from qbank_connect.journal import AsyncJournal, EntryState, JournalEntry, JournalOutcome
 
 from ..concurrency import gather_async

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from qbank_connect import idempotency_key_for
-from qbank_connect._journal import json_body_record
-from qbank_connect._sync.journal import open_journal
+from qbank_connect._stores.journal import json_body_record
+from qbank_connect._sync.stores.journal import open_journal
 from qbank_connect.journal import EntryState, Journal, JournalEntry, JournalOutcome
 
 from ..concurrency import gather_threads

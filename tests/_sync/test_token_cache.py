@@ -21,7 +21,7 @@ import pytest
 import sniffio
 
 import qbank_connect._auth
-import qbank_connect._token_cache
+import qbank_connect._stores.token_cache
 from qbank_connect import QBankConnect
 from qbank_connect.errors import (
     QBankStoreError,
@@ -138,7 +138,7 @@ def test_the_stored_wall_clock_expiry_refreshes_ahead_of_time(
     read(one)
     sandbox.advance(hours=2)
     monkeypatch.setattr(qbank_connect._auth, "time", _Later())
-    monkeypatch.setattr(qbank_connect._token_cache, "time", _Later())
+    monkeypatch.setattr(qbank_connect._stores.token_cache, "time", _Later())
     # No 401 needed: the stored refresh time has passed for every process.
     gather_threads([lambda: read(one), lambda: read(two)] * 10)
     assert sandbox.token_requests == 2

@@ -19,8 +19,8 @@ CHILD = """
 import json, os, sys
 from datetime import datetime, timezone
 from qbank_connect import idempotency_key_for
-from qbank_connect._journal import JournalEntry, JournalOutcome, json_body_record
-from qbank_connect._sync.journal import open_journal
+from qbank_connect._stores.journal import JournalEntry, JournalOutcome, json_body_record
+from qbank_connect._sync.stores.journal import open_journal
 url, count, start = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 journal = open_journal(url)
 journal.pending()  # connected

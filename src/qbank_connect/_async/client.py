@@ -44,10 +44,10 @@ from .resources import (
 if TYPE_CHECKING:
     import httpx
 
-    from .._journal import JournalEntry, RecoveryResult
+    from .._stores.journal import JournalEntry, RecoveryResult
     from ..webhooks import Webhooks
-    from .journal import AsyncJournal
-    from .token_cache import AsyncSharedTokens, AsyncTokenStore
+    from .stores.journal import AsyncJournal
+    from .stores.token_cache import AsyncSharedTokens, AsyncTokenStore
 
 __all__ = ["AsyncQBankConnect"]
 
@@ -164,7 +164,9 @@ class AsyncQBankConnect:
             )
             tokens = AsyncOAuthTokens(endpoint)
             if token_cache is not None:
-                from .token_cache import AsyncSharedTokens  # only with a cache: sqlite3, crypto
+                from .stores.token_cache import (
+                    AsyncSharedTokens,  # only with a cache: sqlite3, crypto
+                )
 
                 tokens = self._token_cache = AsyncSharedTokens.open(
                     token_cache,
@@ -182,7 +184,7 @@ class AsyncQBankConnect:
             max_retry_after=max_retry_after,
         )
         if journal is not None:
-            from .journal import open_async_journal  # only clients with a journal load it
+            from .stores.journal import open_async_journal  # only clients with a journal load it
 
             self._requester.journal = open_async_journal(journal)
         self._owns_journal = isinstance(journal, str)
@@ -264,8 +266,8 @@ class AsyncQBankConnect:
         journal = self._requester.journal
         if journal is None:
             raise ValueError("recover() needs a journal: create the client with journal=...")
-        from .._journal import RECOVERABLE
-        from .journaling import recover_journal
+        from .._stores.journal import RECOVERABLE
+        from .stores.journal_calls import recover_journal
 
         requester, timeout, max_retries = self._requester, self.timeout, self.max_retries
 

@@ -46,10 +46,10 @@ from .resources import (
 if TYPE_CHECKING:
     import httpx
 
-    from .._journal import JournalEntry, RecoveryResult
+    from .._stores.journal import JournalEntry, RecoveryResult
     from ..webhooks import Webhooks
-    from .journal import Journal
-    from .token_cache import SharedTokens, TokenStore
+    from .stores.journal import Journal
+    from .stores.token_cache import SharedTokens, TokenStore
 
 __all__ = ["QBankConnect"]
 
@@ -166,7 +166,9 @@ class QBankConnect:
             )
             tokens = OAuthTokens(endpoint)
             if token_cache is not None:
-                from .token_cache import SharedTokens  # only with a cache: sqlite3, crypto
+                from .stores.token_cache import (
+                    SharedTokens,  # only with a cache: sqlite3, crypto
+                )
 
                 tokens = self._token_cache = SharedTokens.open(
                     token_cache,
@@ -184,7 +186,7 @@ class QBankConnect:
             max_retry_after=max_retry_after,
         )
         if journal is not None:
-            from .journal import open_journal  # only clients with a journal load it
+            from .stores.journal import open_journal  # only clients with a journal load it
 
             self._requester.journal = open_journal(journal)
         self._owns_journal = isinstance(journal, str)
@@ -266,8 +268,8 @@ class QBankConnect:
         journal = self._requester.journal
         if journal is None:
             raise ValueError("recover() needs a journal: create the client with journal=...")
-        from .._journal import RECOVERABLE
-        from .journaling import recover_journal
+        from .._stores.journal import RECOVERABLE
+        from .stores.journal_calls import recover_journal
 
         requester, timeout, max_retries = self._requester, self.timeout, self.max_retries
 

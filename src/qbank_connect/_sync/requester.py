@@ -17,20 +17,20 @@ from .. import _tracing
 from .._concurrency import blocking_check, sleep
 from .._config import user_agent
 from .._idempotency import idempotency_key_for, new_idempotency_key
-from .._journal import RECOVERABLE
 from .._logging import logger
 from .._options import RequestOptions
 from .._response import RAW, RawResponse, error_from_response, parse_model
 from .._retry import retry_delay_after
+from .._stores.journal import RECOVERABLE
 from ..errors import QBankError
 from .auth import Tokens
 from .http import HTTP
 from .pagination import Page
 
 if TYPE_CHECKING:
-    from .._journal import JournalEntry
+    from .._stores.journal import JournalEntry
     from ..models.pages import ListEnvelope
-    from .journal import Journal
+    from .stores.journal import Journal
 
 __all__ = ["Requester"]
 
@@ -80,7 +80,7 @@ class Requester:
     def _journaled(self, options: RequestOptions, cast_to: type[M], key: str | None) -> M:
         """A call with a reference on a client with a journal: recorded before its first
         attempt, answered from the journal once settled (``docs/exactly-once.md``)."""
-        from .journaling import call_journaled, journal_entry
+        from .stores.journal_calls import call_journaled, journal_entry
 
         assert self.journal is not None and key is not None
         started = time.monotonic()

@@ -1,9 +1,9 @@
-# Generated from src/qbank_connect/_async/stores.py by scripts/unasync.py: do not edit.
+# Generated from src/qbank_connect/_async/stores/connections.py by scripts/unasync.py: do not edit.
 # Change the async source and run `python scripts/unasync.py`.
 """Connections to the stores (SQLite, PostgreSQL and Redis) for the client of this tree.
 
 Shared plumbing of the token cache, the payment journal and webhook de-duplication. Each class
-takes a checked :class:`~qbank_connect._stores.StoreURL` (see ``parse_store_url``), imports its
+takes a checked :class:`~qbank_connect._stores.urls.StoreURL` (see ``parse_store_url``), imports its
 driver when constructed (a missing extra fails at once, naming it) and connects on first use.
 A connection belongs to one process and one event loop: after ``os.fork()``, or on another
 event loop, a new one is opened and the old one is left alone. Failures to open, reach or
@@ -38,10 +38,10 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from .._concurrency import Lock, sync_context_identity
-from .._sqlite import SQLiteDatabase
-from .._store_errors import QBankStoreError, QBankStoreUnavailableError
-from .._stores import StoreURL, call_blocking, require_driver
+from ..._concurrency import Lock, sync_context_identity, sync_drivers_usable
+from ..._stores.sqlite import SQLiteDatabase
+from ..._stores.urls import StoreURL, call_blocking, require_driver
+from ...errors import QBankStoreError, QBankStoreUnavailableError
 
 if TYPE_CHECKING:
     import psycopg
@@ -295,6 +295,11 @@ class RedisStore:
         with self._lock:
             held = self._client
             if held is None or held[0] != owner:
+                if not sync_drivers_usable():
+                    raise QBankStoreError(
+                        "Redis stores on the async client need asyncio (redis-py has no trio "
+                        "support)"
+                    )
                 if held is not None:
                     _abandoned.append(held[1])
                 client = self._redis.Redis.from_url(

@@ -7,7 +7,7 @@ process the client's single flight stays as it is (one ``POST /token`` however m
 across processes, the one that finds no fresh entry takes the store's lock (SQLite ``BEGIN
 IMMEDIATE``, a PostgreSQL advisory lock, Redis ``SET NX PX`` released only by its holder), looks
 again, and only then asks QBank. Entries are sealed with AES-GCM under a key derived from the
-client secret (see ``qbank_connect._token_cache``); one that does not open (altered, or sealed
+client secret (see ``qbank_connect._stores.token_cache``); one that does not open (altered, or sealed
 with another secret) is ignored and replaced.
 
 Example::
@@ -26,16 +26,21 @@ import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
-from .._auth import AccessToken
-from .._concurrency import async_sleep
-from .._logging import logger
-from .._secrets import Secret
-from .._sqlite import immediate
-from .._store_errors import QBankStoreUnavailableError
-from .._stores import StoreURL, parse_store_url
-from .._token_cache import TokenSealer, token_cache_key
-from .auth import AsyncOAuthTokens, AsyncTokenFetcher, AsyncTokens
-from .stores import AsyncPostgresStore, AsyncRedisStore, AsyncSQLiteStore, AsyncSQLiteTransaction
+from ..._auth import AccessToken
+from ..._concurrency import async_sleep
+from ..._logging import logger
+from ..._secrets import Secret
+from ..._stores.sqlite import immediate
+from ..._stores.token_cache import TokenSealer, token_cache_key
+from ..._stores.urls import StoreURL, parse_store_url
+from ...errors import QBankStoreUnavailableError
+from ..auth import AsyncOAuthTokens, AsyncTokenFetcher, AsyncTokens
+from .connections import (
+    AsyncPostgresStore,
+    AsyncRedisStore,
+    AsyncSQLiteStore,
+    AsyncSQLiteTransaction,
+)
 
 __all__ = [
     "LOCK_TIMEOUT",

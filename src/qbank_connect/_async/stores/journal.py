@@ -1,5 +1,3 @@
-# Generated from src/qbank_connect/_async/journal.py by scripts/unasync.py: do not edit.
-# Change the async source and run `python scripts/unasync.py`.
 """The payment journal: one small interface, a SQLite and a PostgreSQL backend.
 
 The journal records each call made with a ``reference`` before its first attempt, and its final
@@ -18,12 +16,12 @@ from typing import Any
 
 from typing_extensions import LiteralString
 
-from .._journal import EntryState, JournalEntry, JournalOutcome
-from .._store_errors import QBankStoreUnavailableError
-from .._stores import StoreKind, parse_store_url
-from .stores import PostgresStore, SQLiteStore
+from ..._stores.journal import EntryState, JournalEntry, JournalOutcome
+from ..._stores.urls import StoreKind, parse_store_url
+from ...errors import QBankStoreUnavailableError
+from .connections import AsyncPostgresStore, AsyncSQLiteStore
 
-__all__ = ["Journal", "PostgresJournal", "SQLiteJournal", "open_journal"]
+__all__ = ["AsyncJournal", "AsyncPostgresJournal", "AsyncSQLiteJournal", "open_async_journal"]
 
 # One table, the same statements for both backends (SQLite's placeholder is ``?``). Every
 # statement is atomic on its own: an insert that does nothing if the row exists, then a read of
@@ -93,83 +91,83 @@ def _entry(row: Sequence[Any]) -> JournalEntry:
     )
 
 
-class Journal(abc.ABC):
+class AsyncJournal(abc.ABC):
     """What the client needs from a journal; subclass it to keep the journal elsewhere.
 
     Every method is atomic across processes: :meth:`claim` inserts only if absent and returns
     whichever entry won; :meth:`settle` records an outcome only on a pending entry."""
 
     @abc.abstractmethod
-    def claim(self, entry: JournalEntry) -> JournalEntry:
+    async def claim(self, entry: JournalEntry) -> JournalEntry:
         """Record ``entry`` durably unless ``(operation, reference)`` is already recorded;
         return the entry the journal holds (``entry`` itself, or the earlier one)."""
 
     @abc.abstractmethod
-    def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
+    async def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
         """Record the final answer of a pending entry (a no-op if it already has one)."""
 
     @abc.abstractmethod
-    def get(self, operation: str, reference: str) -> JournalEntry | None:
+    async def get(self, operation: str, reference: str) -> JournalEntry | None:
         """The entry for ``(operation, reference)``, if there is one.
 
         Example::
 
-            entry = client.journal.get("createAchPayment", "invoice:INV-1042")
+            entry = await client.journal.get("createAchPayment", "invoice:INV-1042")
         """
 
     @abc.abstractmethod
-    def pending(self) -> list[JournalEntry]:
+    async def pending(self) -> list[JournalEntry]:
         """The calls with no final answer yet, oldest first (``client.recover()`` settles them).
 
         Example::
 
-            for entry in client.journal.pending():
+            for entry in await client.journal.pending():
                 print(entry.reference, entry.idempotency_key, entry.created_at)
         """
 
-    def close(self) -> None:  # noqa: B027 - optional: not every journal holds connections
+    async def aclose(self) -> None:  # noqa: B027 - optional: not every journal holds connections
         """Close the journal's connections."""
 
-    def __enter__(self) -> Journal:
+    async def __aenter__(self) -> AsyncJournal:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
-class SQLiteJournal(Journal):
+class AsyncSQLiteJournal(AsyncJournal):
     """The journal in a SQLite file (WAL, created ``0600``), safe for many processes on one host.
 
     Each statement runs in a worker thread: the event loop never waits on the disk.
 
     Example::
 
-        journal = SQLiteJournal("/var/lib/qbank/journal.db")
-        client = QBankConnect(journal=journal)    # or journal="sqlite:////var/lib/..."
+        journal = AsyncSQLiteJournal("/var/lib/qbank/journal.db")
+        client = AsyncQBankConnect(journal=journal)    # or journal="sqlite:////var/lib/..."
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path: str = os.path.abspath(path)
         url = parse_store_url("sqlite:///" + self.path, argument="journal", kinds=_SQLITE)
-        self._store = SQLiteStore(url, schema=_SCHEMA)
+        self._store = AsyncSQLiteStore(url, schema=_SCHEMA)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
 
-    def claim(self, entry: JournalEntry) -> JournalEntry:
-        return self._store.run(_sqlite_claim, entry)
+    async def claim(self, entry: JournalEntry) -> JournalEntry:
+        return await self._store.run(_sqlite_claim, entry)
 
-    def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
-        self._store.run(_sqlite_settle, entry, outcome)
+    async def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
+        await self._store.run(_sqlite_settle, entry, outcome)
 
-    def get(self, operation: str, reference: str) -> JournalEntry | None:
-        return self._store.run(_sqlite_get, operation, reference)
+    async def get(self, operation: str, reference: str) -> JournalEntry | None:
+        return await self._store.run(_sqlite_get, operation, reference)
 
-    def pending(self) -> list[JournalEntry]:
-        return self._store.run(_sqlite_pending)
+    async def pending(self) -> list[JournalEntry]:
+        return await self._store.run(_sqlite_pending)
 
-    def close(self) -> None:
-        self._store.close()
+    async def aclose(self) -> None:
+        await self._store.aclose()
 
 
 def _q(statement: str) -> str:
@@ -199,18 +197,18 @@ def _sqlite_pending(conn: sqlite3.Connection) -> list[JournalEntry]:
     return [_entry(row) for row in conn.execute(_q(_PENDING)).fetchall()]
 
 
-class PostgresJournal(Journal):
+class AsyncPostgresJournal(AsyncJournal):
     """The journal in a PostgreSQL table (``qbank_journal``, created if missing), for a fleet.
 
     Needs ``pip install "qbank-connect[postgres]"`` (psycopg 3); on the async client, asyncio.
 
     Example::
 
-        client = QBankConnect(journal="postgresql://app@db.internal/treasury")
+        client = AsyncQBankConnect(journal="postgresql://app@db.internal/treasury")
     """
 
     def __init__(self, url: str) -> None:
-        self._store = PostgresStore(
+        self._store = AsyncPostgresStore(
             parse_store_url(url, argument="journal", kinds=_POSTGRESQL),
             schema=_SCHEMA,
             purpose="journal='postgresql://...'",
@@ -219,51 +217,51 @@ class PostgresJournal(Journal):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._store.url.redacted!r}>"
 
-    def claim(self, entry: JournalEntry) -> JournalEntry:
-        with self._store.connection() as conn:
-            conn.execute(_INSERT, _row(entry))
-            cursor = conn.execute(_SELECT, (entry.operation, entry.reference))
-            row = cursor.fetchone()
+    async def claim(self, entry: JournalEntry) -> JournalEntry:
+        async with self._store.connection() as conn:
+            await conn.execute(_INSERT, _row(entry))
+            cursor = await conn.execute(_SELECT, (entry.operation, entry.reference))
+            row = await cursor.fetchone()
         if row is None:
             raise QBankStoreUnavailableError("journal: the entry vanished right after its insert")
         return _entry(row)
 
-    def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
+    async def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
         state = EntryState.SUCCEEDED if outcome.succeeded else EntryState.FAILED
-        with self._store.connection() as conn:
-            conn.execute(
+        async with self._store.connection() as conn:
+            await conn.execute(
                 _SETTLE, (state.value, outcome.to_json(), entry.operation, entry.reference)
             )
 
-    def get(self, operation: str, reference: str) -> JournalEntry | None:
-        with self._store.connection() as conn:
-            cursor = conn.execute(_SELECT, (operation, reference))
-            row = cursor.fetchone()
+    async def get(self, operation: str, reference: str) -> JournalEntry | None:
+        async with self._store.connection() as conn:
+            cursor = await conn.execute(_SELECT, (operation, reference))
+            row = await cursor.fetchone()
         return None if row is None else _entry(row)
 
-    def pending(self) -> list[JournalEntry]:
-        with self._store.connection() as conn:
-            cursor = conn.execute(_PENDING)
-            rows = cursor.fetchall()
+    async def pending(self) -> list[JournalEntry]:
+        async with self._store.connection() as conn:
+            cursor = await conn.execute(_PENDING)
+            rows = await cursor.fetchall()
         return [_entry(row) for row in rows]
 
-    def close(self) -> None:
-        self._store.close()
+    async def aclose(self) -> None:
+        await self._store.aclose()
 
 
-def open_journal(journal: object) -> Journal | None:
+def open_async_journal(journal: object) -> AsyncJournal | None:
     """The journal for ``journal=``: ``None``, a URL, or a journal object (used as given).
 
     The URL is checked now; the database is opened on first use."""
-    if journal is None or isinstance(journal, Journal):
+    if journal is None or isinstance(journal, AsyncJournal):
         return journal
     if not isinstance(journal, str):
         raise ValueError(
             "journal must be a URL ('sqlite:///path/journal.db', 'postgresql://...') or an "
-            f"Journal, not {type(journal).__name__}"
+            f"AsyncJournal, not {type(journal).__name__}"
         )
     url = parse_store_url(journal, argument="journal", kinds=_KINDS)
     if url.kind == "sqlite":
         assert url.path is not None
-        return SQLiteJournal(url.path)
-    return PostgresJournal(url.url)
+        return AsyncSQLiteJournal(url.path)
+    return AsyncPostgresJournal(url.url)

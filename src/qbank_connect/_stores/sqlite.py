@@ -27,8 +27,8 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
-from ._concurrency import Lock
-from ._store_errors import QBankStoreUnavailableError
+from .._concurrency import Lock
+from ..errors import QBankStoreUnavailableError
 
 __all__ = ["BUSY_TIMEOUT", "SQLiteDatabase", "immediate"]
 

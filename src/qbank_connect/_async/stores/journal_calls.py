@@ -11,8 +11,11 @@ from typing import Any, Protocol
 
 import httpx2
 
-from .._concurrency import async_sleep
-from .._journal import (
+from ..._concurrency import async_sleep
+from ..._logging import logger
+from ..._options import RequestOptions
+from ..._response import error_from_response, parse_model
+from ..._stores.journal import (
     JournalEntry,
     JournalOutcome,
     RecoveryResult,
@@ -22,15 +25,13 @@ from .._journal import (
     outcome_from_response,
     upload_record,
 )
-from .._logging import logger
-from .._options import RequestOptions
-from .._response import error_from_response, parse_model
-from .._store_errors import QBankStoreError, QBankStoreUnavailableError
-from .._stores import async_call_blocking
-from ..errors import (
+from ..._stores.urls import async_call_blocking
+from ...errors import (
     QBankError,
     QBankIdempotencyConflict,
     QBankReconciliationRequiredError,
+    QBankStoreError,
+    QBankStoreUnavailableError,
 )
 from .journal import AsyncJournal
 

@@ -24,9 +24,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._auth import AccessToken
-from ._secrets import Secret
-from ._stores import require_driver
+from .._auth import AccessToken
+from .._secrets import Secret
+from .urls import require_driver
 
 __all__ = ["CachedToken", "TokenSealer", "token_cache_key"]
 

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 import httpx2
 
-from . import errors
-from ._upload import AchUpload
-from .models import CheckIssue, Payment, ResponseModel
+from .. import errors
+from .._upload import AchUpload
+from ..models import CheckIssue, Payment, ResponseModel
 
 __all__ = [
     "KEY_RETENTION",

@@ -1,7 +1,7 @@
 """Connections to the stores (SQLite, PostgreSQL and Redis) for the client of this tree.
 
 Shared plumbing of the token cache, the payment journal and webhook de-duplication. Each class
-takes a checked :class:`~qbank_connect._stores.StoreURL` (see ``parse_store_url``), imports its
+takes a checked :class:`~qbank_connect._stores.urls.StoreURL` (see ``parse_store_url``), imports its
 driver when constructed (a missing extra fails at once, naming it) and connects on first use.
 A connection belongs to one process and one event loop: after ``os.fork()``, or on another
 event loop, a new one is opened and the old one is left alone. Failures to open, reach or
@@ -36,10 +36,10 @@ from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from .._concurrency import AsyncLock, async_context_identity
-from .._sqlite import SQLiteDatabase
-from .._store_errors import QBankStoreError, QBankStoreUnavailableError
-from .._stores import StoreURL, async_call_blocking, require_driver
+from ..._concurrency import AsyncLock, async_context_identity, async_drivers_usable
+from ..._stores.sqlite import SQLiteDatabase
+from ..._stores.urls import StoreURL, async_call_blocking, require_driver
+from ...errors import QBankStoreError, QBankStoreUnavailableError
 
 if TYPE_CHECKING:
     import psycopg
@@ -293,6 +293,11 @@ class AsyncRedisStore:
         async with self._lock:
             held = self._client
             if held is None or held[0] != owner:
+                if not async_drivers_usable():
+                    raise QBankStoreError(
+                        "Redis stores on the async client need asyncio (redis-py has no trio "
+                        "support)"
+                    )
                 if held is not None:
                     _abandoned.append(held[1])
                 client = self._redis.Redis.from_url(

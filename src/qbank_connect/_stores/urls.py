@@ -34,7 +34,7 @@ from types import ModuleType
 from typing import Literal, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from ._store_errors import QBankStoreDriverMissingError, QBankStoreURLError
+from ..errors import QBankStoreDriverMissingError, QBankStoreURLError
 
 __all__ = [
     "DRIVERS",

@@ -1,4 +1,4 @@
-# Generated from src/qbank_connect/_async/journaling.py by scripts/unasync.py: do not edit.
+# Generated from src/qbank_connect/_async/stores/journal_calls.py by scripts/unasync.py: do not edit.
 # Change the async source and run `python scripts/unasync.py`.
 """Calls with a ``reference`` on a client with a journal: recorded first, settled after, never
 paid twice (``docs/exactly-once.md``)."""
@@ -13,8 +13,11 @@ from typing import Any, Protocol
 
 import httpx2
 
-from .._concurrency import sleep
-from .._journal import (
+from ..._concurrency import sleep
+from ..._logging import logger
+from ..._options import RequestOptions
+from ..._response import error_from_response, parse_model
+from ..._stores.journal import (
     JournalEntry,
     JournalOutcome,
     RecoveryResult,
@@ -24,15 +27,13 @@ from .._journal import (
     outcome_from_response,
     upload_record,
 )
-from .._logging import logger
-from .._options import RequestOptions
-from .._response import error_from_response, parse_model
-from .._store_errors import QBankStoreError, QBankStoreUnavailableError
-from .._stores import call_blocking
-from ..errors import (
+from ..._stores.urls import call_blocking
+from ...errors import (
     QBankError,
     QBankIdempotencyConflict,
     QBankReconciliationRequiredError,
+    QBankStoreError,
+    QBankStoreUnavailableError,
 )
 from .journal import Journal
 
