@@ -36,6 +36,10 @@ class AsyncTokens:
     def invalidate(self, token: AccessToken) -> None:
         """Forget ``token`` after a 401, unless a newer one already replaced it."""
 
+    def forget_bound(self) -> None:
+        """Forget a token bound to the client certificate (``tls_client_auth``), which
+        was just replaced."""
+
 
 class AsyncStaticTokens(AsyncTokens):
     """A pre-issued token (``token="..."``), or a callable asked for the current one on every call."""
@@ -65,8 +69,9 @@ class AsyncOAuthTokens(AsyncTokens):
 
     refreshable = True
 
-    def __init__(self, fetch: AsyncTokenFetcher) -> None:
+    def __init__(self, fetch: AsyncTokenFetcher, *, bound: bool = False) -> None:
         self._fetch = fetch
+        self._bound = bound  # tokens are bound to the client certificate (RFC 8705)
         self._token: AccessToken | None = None
         self._lock = AsyncLock()
         self._generation = 0
@@ -97,6 +102,10 @@ class AsyncOAuthTokens(AsyncTokens):
 
     def invalidate(self, token: AccessToken) -> None:
         if self._token is token:
+            self._token = None
+
+    def forget_bound(self) -> None:
+        if self._bound:
             self._token = None
 
 

@@ -38,6 +38,10 @@ class Tokens:
     def invalidate(self, token: AccessToken) -> None:
         """Forget ``token`` after a 401, unless a newer one already replaced it."""
 
+    def forget_bound(self) -> None:
+        """Forget a token bound to the client certificate (``tls_client_auth``), which
+        was just replaced."""
+
 
 class StaticTokens(Tokens):
     """A pre-issued token (``token="..."``), or a callable asked for the current one on every call."""
@@ -67,8 +71,9 @@ class OAuthTokens(Tokens):
 
     refreshable = True
 
-    def __init__(self, fetch: TokenFetcher) -> None:
+    def __init__(self, fetch: TokenFetcher, *, bound: bool = False) -> None:
         self._fetch = fetch
+        self._bound = bound  # tokens are bound to the client certificate (RFC 8705)
         self._token: AccessToken | None = None
         self._lock = Lock()
         self._generation = 0
@@ -99,6 +104,10 @@ class OAuthTokens(Tokens):
 
     def invalidate(self, token: AccessToken) -> None:
         if self._token is token:
+            self._token = None
+
+    def forget_bound(self) -> None:
+        if self._bound:
             self._token = None
 
 
