@@ -3,7 +3,9 @@ for 127.0.0.1, and client certificates (valid, expired, from another CA, with an
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import ipaddress
 import ssl
 from dataclasses import dataclass
@@ -124,6 +126,11 @@ class ClientFiles:
     def pem(self) -> str:
         return cert_pem(self.certificate).decode()
 
+    def thumbprint(self) -> str:
+        """``x5t#S256`` (RFC 8705 section 3.1), computed here independently of the sandbox."""
+        der = self.certificate.public_bytes(serialization.Encoding.DER)
+        return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+
 
 def write_client(
     folder: Path,
@@ -164,3 +171,47 @@ def client_context(authority: Authority, client: ClientFiles | None = None) -> s
     if client is not None:
         context.load_cert_chain(client.cert, client.key)
     return context
+
+
+@dataclass
+class PKI:
+    """Everything the mutual-TLS tests need, on disk under ``folder``.
+
+    ``good`` and ``successor`` are registered for ``tls_client_auth``; ``unregistered`` is
+    issued by the same CA but registered for no client; ``stranger`` comes from another CA;
+    ``expired`` expired yesterday; ``locked`` has a key encrypted with ``PASSWORD``."""
+
+    folder: Path
+    authority: Authority
+    ca_file: Path
+    good: ClientFiles
+    successor: ClientFiles
+    unregistered: ClientFiles
+    stranger: ClientFiles
+    expired: ClientFiles
+    locked: ClientFiles
+
+    PASSWORD = "c0rrect horse"
+
+    @classmethod
+    def create(cls, folder: Path) -> PKI:
+        authority, other = Authority.create(), Authority.create("Another CA")
+        ca_file = folder / "ca.pem"
+        ca_file.write_bytes(authority.pem())
+        return cls(
+            folder,
+            authority,
+            ca_file,
+            good=write_client(folder, authority, "good"),
+            successor=write_client(folder, authority, "successor"),
+            unregistered=write_client(folder, authority, "unregistered"),
+            stranger=write_client(folder, other, "stranger"),
+            expired=write_client(folder, authority, "expired", expired=True),
+            locked=write_client(folder, authority, "locked", password=cls.PASSWORD.encode()),
+        )
+
+    def server_context(self) -> ssl.SSLContext:
+        return server_context(self.folder, self.authority)
+
+    def client_context(self, client: ClientFiles | None = None) -> ssl.SSLContext:
+        return client_context(self.authority, client)

@@ -139,7 +139,7 @@ def _load_error(exc: ssl.SSLError, cert: Path, key: Path | None) -> QBankCertifi
             f"client_cert: the private key does not match the certificate ({files})",
             reason="key_mismatch",
         )
-    if "BAD_DECRYPT" in text or "BAD DECRYPT" in text or "BAD_PASSWORD" in text:
+    if "BAD_DECRYPT" in text or "BAD_PASSWORD" in text or _encrypted(key or cert):
         return QBankCertificateError(
             f"client_cert: the private key is encrypted and the password is missing or wrong "
             f"({key or cert}; give it as the third item: (cert_path, key_path, password))",
@@ -150,6 +150,16 @@ def _load_error(exc: ssl.SSLError, cert: Path, key: Path | None) -> QBankCertifi
         f"({exc.reason or type(exc).__name__})",
         reason="unreadable",
     )
+
+
+def _encrypted(key: Path) -> bool:
+    """True for an encrypted PEM key (PKCS#8 or OpenSSL's legacy ``Proc-Type``): OpenSSL 3
+    reports a wrong password only as "PEM lib"."""
+    try:
+        text = key.read_bytes()
+    except OSError:
+        return False
+    return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in text or b"Proc-Type: 4,ENCRYPTED" in text
 
 
 def _check_dates(cert: Path) -> None:

@@ -10,6 +10,7 @@ from .._concurrency import AsyncLock, async_sleep
 from .._config import TOKEN_MAX_RETRIES, TOKEN_TIMEOUT
 from .._logging import logger
 from .._retry import retry_delay_after
+from ..errors import QBankTLSError
 from .http import AsyncHTTP
 
 __all__ = [
@@ -143,7 +144,7 @@ class AsyncTokenEndpoint:
             response, failure = await self._http.send(request, None, retries, attempt)
             status = None if response is None else response.status_code
             delay = None
-            if status != 200:
+            if status != 200 and not isinstance(failure, QBankTLSError):  # a refusal stays one
                 delay = retry_delay_after(
                     status,
                     None if response is None else response.headers,

@@ -12,6 +12,7 @@ from .._concurrency import Lock, sleep
 from .._config import TOKEN_MAX_RETRIES, TOKEN_TIMEOUT
 from .._logging import logger
 from .._retry import retry_delay_after
+from ..errors import QBankTLSError
 from .http import HTTP
 
 __all__ = [
@@ -145,7 +146,7 @@ class TokenEndpoint:
             response, failure = self._http.send(request, None, retries, attempt)
             status = None if response is None else response.status_code
             delay = None
-            if status != 200:
+            if status != 200 and not isinstance(failure, QBankTLSError):  # a refusal stays one
                 delay = retry_delay_after(
                     status,
                     None if response is None else response.headers,

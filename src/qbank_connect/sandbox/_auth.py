@@ -42,7 +42,8 @@ class SandboxClient:
     """An API client the sandbox knows, with the scopes it may be granted, and how it
     authenticates: a secret, a public key (``private_key_jwt``: PEM, RSA or EC P-256; ``key_id``
     names it when set) or a certificate (``tls_client_auth``: PEM, the one the TLS connection of
-    :meth:`Sandbox.serve` with ``ssl_context=`` must present).
+    :meth:`Sandbox.serve` with ``ssl_context=`` must present; several PEM blocks register
+    several, e.g. the current certificate and its successor during a rotation).
 
     Example::
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import ssl
 import threading
 import time
@@ -18,7 +19,7 @@ from typing import Any
 
 from ._auth import SandboxClient
 
-__all__ = ["AssertionVerifier", "certificate_thumbprint", "registered_thumbprint"]
+__all__ = ["AssertionVerifier", "certificate_thumbprint", "registered_thumbprints"]
 
 _ALGORITHMS = ["RS256", "PS256", "ES256"]
 _MAX_LIFETIME = 300  # seconds: the contract's "exp at most 5 minutes ahead"
@@ -32,14 +33,20 @@ def certificate_thumbprint(der: bytes | None) -> str | None:
     return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
 
 
-def registered_thumbprint(client: SandboxClient) -> str | None:
-    """The thumbprint of the certificate registered for ``client`` (PEM), if any."""
+def registered_thumbprints(client: SandboxClient) -> frozenset[str]:
+    """The thumbprints of the certificates registered for ``client``: its ``certificate`` PEM
+    may hold several (the current one and its successor, during a rotation)."""
     if client.certificate is None:
-        return None
-    pem = (
-        client.certificate.decode() if isinstance(client.certificate, bytes) else client.certificate
+        return frozenset()
+    text = client.certificate
+    pem = text.decode() if isinstance(text, bytes) else text
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
+    return frozenset(
+        base64.urlsafe_b64encode(hashlib.sha256(ssl.PEM_cert_to_DER_cert(block)).digest())
+        .rstrip(b"=")
+        .decode()
+        for block in blocks
     )
-    return certificate_thumbprint(ssl.PEM_cert_to_DER_cert(pem))
 
 
 class AssertionVerifier:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from ._auth import SandboxClient, parse_basic_credentials
 from ._call import Call
-from ._client_auth import certificate_thumbprint, registered_thumbprint
+from ._client_auth import certificate_thumbprint, registered_thumbprints
 from ._http import Rejected, Response
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def _certificate_client(
 ) -> tuple[SandboxClient, str | None]:
     client = app.clients.get(form.get("client_id", ""))
     presented = certificate_thumbprint(call.request.client_certificate)
-    if client is None or presented is None or presented != registered_thumbprint(client):
+    if client is None or presented is None or presented not in registered_thumbprints(client):
         raise _refuse(call, 401, "invalid_client", "Client authentication failed.")
     return client, presented
 

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from .._closing import Closing
 from ._app import App, run_blocking
+from ._client_auth import certificate_thumbprint
 from ._http import SYSTEM_ERRORS, Request, Response, error_response, framed
 
 __all__ = ["SandboxServer"]
@@ -29,6 +30,7 @@ class _HTTPServer(ThreadingHTTPServer):
     ) -> None:
         self.app = app
         self.ssl_context = ssl_context
+        self.handshakes: list[str | None] = []
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         if ":" in address[0]:
@@ -56,6 +58,8 @@ class _HTTPServer(ThreadingHTTPServer):
             except (ssl.SSLError, OSError):
                 _refuse_gracefully(tls)  # the alert reaches the client before the close
                 return
+            with self._connections_lock:
+                self.handshakes.append(certificate_thumbprint(tls.getpeercert(binary_form=True)))
             _Handler(tls, client_address, self)
         finally:
             with self._connections_lock:
@@ -227,6 +231,18 @@ class SandboxServer(Closing):
         self._thread.start()
         self._ticker.start()
         self._closed = False
+
+    @property
+    def handshakes(self) -> list[str | None]:
+        """HTTPS: one entry per TLS connection accepted, in order: the SHA-256 thumbprint
+        (``x5t#S256``) of the client certificate it presented, or None (for tests of rotation).
+
+        Example::
+
+            assert server.handshakes == [thumbprint_old, thumbprint_new]
+        """
+        with self._httpd._connections_lock:
+            return list(self._httpd.handshakes)
 
     def _tick(self) -> None:
         # Keeps a real-time clock's ACH batches (and their webhooks) moving with no traffic.
