@@ -59,7 +59,7 @@ def require_jwt() -> Any:
 
 def _missing_extra() -> ImportError:
     return ImportError(
-        "token_auth_method='private_key_jwt' needs PyJWT and cryptography: "
+        "private_key_jwt (RFC 7523) needs PyJWT with cryptography: "
         "pip install 'qbank-connect[jwt]'"
     )
 
