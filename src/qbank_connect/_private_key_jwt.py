@@ -59,8 +59,7 @@ def require_jwt() -> Any:
 
 def _missing_extra() -> ImportError:
     return ImportError(
-        "private_key_jwt (RFC 7523) needs PyJWT with cryptography: "
-        "pip install 'qbank-connect[jwt]'"
+        "private_key_jwt (RFC 7523) needs PyJWT with cryptography: pip install 'qbank-connect[jwt]'"
     )
 
 
