@@ -130,6 +130,30 @@ def test_a_certificate_with_a_client_secret(server: SandboxServer, pki: PKI) -> 
         assert (client.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
 
 
+def test_private_key_jwt_over_mutual_tls(pki: PKI) -> None:
+    # The pairing banks ask for: a transport certificate and a signed assertion.
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    with (
+        Sandbox(clients=[SandboxClient("signer", public_key=public)]) as sandbox,
+        sandbox.serve(ssl_context=pki.server_context()) as server,
+    ):
+        with QBankConnect(
+            client_id="signer",
+            base_url=server.base_url,
+            token_auth_method="private_key_jwt",
+            private_key=key,
+            ssl_context=pki.client_context(pki.unregistered),
+        ) as client:
+            assert (client.balances.get(ACCOUNT_OPERATING)).account_id
+        assert server.handshakes == [pki.unregistered.thumbprint()]
+
+
 def test_an_unregistered_certificate_cannot_get_a_token(server: SandboxServer, pki: PKI) -> None:
     with mtls_client(server, ssl_context=pki.client_context(pki.unregistered)) as client:
         with pytest.raises(QBankTokenError) as caught:
