@@ -422,3 +422,20 @@ async def test_private_key_needs_its_method(keys: dict[str, PrivateKey]) -> None
             private_key=keys["rsa"],
             token_cache="sqlite:///unused.db",
         )
+
+
+async def test_a_secret_left_in_the_environment_is_not_used(
+    served: tuple[Sandbox, SandboxServer],
+    keys: dict[str, PrivateKey],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, server = served
+    monkeypatch.setenv("QBANK_CLIENT_SECRET", "leftover")  # read by the secret methods only
+    async with AsyncQBankConnect(
+        client_id="ec-client",
+        base_url=server.base_url,
+        token_auth_method="private_key_jwt",
+        private_key=keys["ec"],
+    ) as client:
+        # The sandbox answers 400 to two methods at once: one assertion alone gets a token.
+        assert (await client.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
