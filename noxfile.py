@@ -154,7 +154,7 @@ def types(session: nox.Session) -> None:
     # Every extra the package imports somewhere, httpx (the legacy client type) and pytest (the
     # plugin, qbank_connect.testing).
     session.install(
-        "-e", ".[cli,otel,postgres,redis,token-cache]", "mypy", "pyright", "httpx", "pytest"
+        "-e", ".[cli,otel,postgres,redis,token-cache,jwt]", "mypy", "pyright", "httpx", "pytest"
     )
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")

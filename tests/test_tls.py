@@ -159,4 +159,6 @@ def test_ssl_cert_file_is_trusted_by_the_default_pool(
         assert result.stdout.strip() == "acc_operating"
     else:
         assert result.returncode == 1
-        assert "QBankConnectionError" in result.stderr
+        # A QBankConnectionError naming the cause (and how to trust a corporate CA).
+        assert "qbank_connect.errors.QBankTLSError" in result.stderr
+        assert "server certificate is not trusted" in result.stderr

@@ -31,6 +31,7 @@ __all__ = [
     "QBankAPIError",
     "QBankAuthenticationError",
     "QBankBadRequestError",
+    "QBankCertificateError",
     "QBankClosedError",
     "QBankConflictError",
     "QBankConnectionError",
@@ -46,6 +47,7 @@ __all__ = [
     "QBankRequestError",
     "QBankResponseValidationError",
     "QBankServiceUnavailableError",
+    "QBankTLSError",
     "QBankTimeoutError",
     "QBankTokenError",
     "QBankUnprocessableEntityError",
@@ -280,6 +282,37 @@ class QBankConnectionError(QBankRequestError):
 
 class QBankTimeoutError(QBankConnectionError):
     """The request timed out. As with any connection error, retry with the same key."""
+
+
+class QBankTLSError(QBankConnectionError):
+    """The TLS handshake with QBank failed, so nothing was sent (see ``docs/connecting.md``).
+
+    ``reason`` says why, and the message says it in words:
+
+    * ``"certificate_refused"``: the server refused the client certificate (not registered,
+      revoked, or issued by a CA it does not trust);
+    * ``"certificate_expired"``: the server refused the client certificate as expired;
+    * ``"certificate_required"``: the server asks for a client certificate and none was given;
+    * ``"server_untrusted"``: QBank's certificate did not verify (a corporate proxy's CA is
+      missing: give it with ``ssl_context=`` or ``SSL_CERT_FILE``).
+    """
+
+    def __init__(self, message: str, *, reason: str, **kwargs: Any) -> None:
+        self.reason = reason
+        super().__init__(message, **kwargs)
+
+
+class QBankCertificateError(QBankError, ValueError):
+    """``client_cert=`` or ``private_key=`` cannot be used; raised before any network call.
+
+    ``reason`` is ``"key_mismatch"`` (the private key is not the certificate's),
+    ``"bad_password"`` (the key is encrypted and the password is missing or wrong),
+    ``"expired"`` (or not yet valid), or ``"unreadable"`` (no such file, or not PEM). The
+    message names the file, never its content."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 class QBankResponseValidationError(QBankRequestError):

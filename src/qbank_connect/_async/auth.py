@@ -10,6 +10,7 @@ from .._concurrency import AsyncLock, async_sleep
 from .._config import TOKEN_MAX_RETRIES, TOKEN_TIMEOUT
 from .._logging import logger
 from .._retry import retry_delay_after
+from ..errors import QBankTLSError
 from .http import AsyncHTTP
 
 __all__ = [
@@ -35,6 +36,10 @@ class AsyncTokens:
 
     def invalidate(self, token: AccessToken) -> None:
         """Forget ``token`` after a 401, unless a newer one already replaced it."""
+
+    def forget_bound(self) -> None:
+        """Forget a token bound to the client certificate (``tls_client_auth``), which
+        was just replaced."""
 
 
 class AsyncStaticTokens(AsyncTokens):
@@ -65,8 +70,9 @@ class AsyncOAuthTokens(AsyncTokens):
 
     refreshable = True
 
-    def __init__(self, fetch: AsyncTokenFetcher) -> None:
+    def __init__(self, fetch: AsyncTokenFetcher, *, bound: bool = False) -> None:
         self._fetch = fetch
+        self._bound = bound  # tokens are bound to the client certificate (RFC 8705)
         self._token: AccessToken | None = None
         self._lock = AsyncLock()
         self._generation = 0
@@ -97,6 +103,10 @@ class AsyncOAuthTokens(AsyncTokens):
 
     def invalidate(self, token: AccessToken) -> None:
         if self._token is token:
+            self._token = None
+
+    def forget_bound(self) -> None:
+        if self._bound:
             self._token = None
 
 
@@ -134,7 +144,7 @@ class AsyncTokenEndpoint:
             response, failure = await self._http.send(request, None, retries, attempt)
             status = None if response is None else response.status_code
             delay = None
-            if status != 200:
+            if status != 200 and not isinstance(failure, QBankTLSError):  # a refusal stays one
                 delay = retry_delay_after(
                     status,
                     None if response is None else response.headers,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import os
+import ssl
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from .._auth import ClientCredentials, TokenSource
+from .._auth import SECRET_METHODS, TokenSource, make_credentials
 from .._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_AFTER,
@@ -22,7 +23,6 @@ from .._config import (
     validate_scopes,
 )
 from .._logging import setup_logging_from_env
-from .._secrets import Secret
 from .auth import AsyncOAuthTokens, AsyncStaticTokens, AsyncTokenEndpoint, AsyncTokens
 from .http import AsyncHTTP
 from .requester import AsyncRequester
@@ -44,7 +44,9 @@ from .resources import (
 if TYPE_CHECKING:
     import httpx
 
+    from .._private_key_jwt import PrivateKey
     from .._stores.journal import JournalEntry, RecoveryResult
+    from .._tls import ClientCert
     from ..webhooks import Webhooks
     from .stores.journal import AsyncJournal
     from .stores.token_cache import AsyncSharedTokens, AsyncTokenStore
@@ -77,7 +79,19 @@ class AsyncQBankConnect:
             used as given and never closed here.
         token: a pre-issued bearer token, or a callable returning the current one (no OAuth).
         token_auth_method: ``"client_secret_basic"`` (default: an ``Authorization: Basic``
-            header) or ``"client_secret_post"`` (the credentials as form fields).
+            header), ``"client_secret_post"`` (the credentials as form fields),
+            ``"private_key_jwt"`` (a JWT signed with ``private_key``, RFC 7523) or
+            ``"tls_client_auth"`` (the ``client_cert``, RFC 8705). See docs/connecting.md.
+        client_cert: a client certificate for mutual TLS, on ``POST /token`` and every call:
+            a PEM file holding certificate and key, ``(cert_path, key_path)`` or
+            ``(cert_path, key_path, password)``. Re-read by :meth:`reload_client_cert`.
+        ssl_context: an ``ssl.SSLContext`` for the client's connections (CA, client
+            certificate, ciphers, TLS versions), used as given.
+        private_key: for ``private_key_jwt``: PEM text or bytes, a path to a PEM file, or a key
+            object from ``cryptography`` (RSA: RS256, or EC P-256: ES256). Needs the ``[jwt]``
+            extra.
+        private_key_id: the JWT ``kid``, naming the key QBank registered.
+        private_key_alg: ``"PS256"`` to sign an RSA key with PSS instead of ``"RS256"``.
         webhook_secret: the secret(s) for ``client.webhooks`` (default: ``QBANK_WEBHOOK_SECRET``).
         default_headers: extra headers sent with every call.
         max_retry_after: the longest ``Retry-After`` (s) honoured; longer ones raise at once.
@@ -125,12 +139,26 @@ class AsyncQBankConnect:
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         journal: str | AsyncJournal | None = None,
         token_cache: AsyncTokenStore | str | None = None,
+        client_cert: ClientCert | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        private_key: PrivateKey | None = None,
+        private_key_id: str | None = None,
+        private_key_alg: str | None = None,
     ) -> None:
         setup_logging_from_env()
         self.base_url = resolve_base_url(base_url, environment)
         self.timeout = resolve_timeout(timeout)
         self.max_retries = validate_max_retries(max_retries)
-        http = AsyncHTTP(http_client)
+        tls = None
+        if client_cert is not None or ssl_context is not None:
+            if http_client is not None:
+                raise ValueError(
+                    "client_cert= and ssl_context= configure the client's own connections: "
+                    "with http_client=, give the certificate to that client instead"
+                )
+            from .._tls import TLSSettings
+
+            tls = TLSSettings(client_cert, ssl_context)
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
         tokens: AsyncTokens
         self._token_cache: AsyncSharedTokens | None = None
@@ -139,22 +167,29 @@ class AsyncQBankConnect:
         if token is not None:
             if not callable(token) and (not isinstance(token, str) or not token):
                 raise ValueError("token must be a non-empty string or a callable returning one")
+            if private_key is not None:
+                raise ValueError("private_key= signs token requests: it cannot be used with token=")
             tokens = AsyncStaticTokens(token)
+            http = AsyncHTTP(http_client, tls)
         else:
-            secret = client_secret or os.environ.get("QBANK_CLIENT_SECRET") or None
-            if not self.client_id or not secret:
-                missing = (
-                    "client_id (or QBANK_CLIENT_ID)"
-                    if not self.client_id
-                    else ("client_secret (or QBANK_CLIENT_SECRET)")
+            if token_cache is not None and token_auth_method not in SECRET_METHODS:
+                raise ValueError(
+                    "token_cache= seals tokens with the client secret: it cannot be used with "
+                    f"token_auth_method={token_auth_method!r}"
                 )
-                raise ValueError(f"{missing} is required unless token= is given")
-            credentials = ClientCredentials(
+            credentials = make_credentials(
                 self.client_id,
-                Secret(secret),
+                client_secret,
                 validate_scopes(scopes),
                 method=token_auth_method,
+                token_url=self.base_url + "/token",
+                private_key=private_key,
+                private_key_id=private_key_id,
+                private_key_alg=private_key_alg,
+                # With http_client=, the certificate (if any) is that client's to present.
+                has_certificate=tls is not None or http_client is not None,
             )
+            http = AsyncHTTP(http_client, tls)  # after the checks: loads the certificate
             endpoint = AsyncTokenEndpoint(
                 http,
                 credentials,
@@ -162,17 +197,18 @@ class AsyncQBankConnect:
                 user_agent=user_agent(),
                 max_retry_after=max_retry_after,
             )
-            tokens = AsyncOAuthTokens(endpoint)
+            tokens = AsyncOAuthTokens(endpoint, bound=token_auth_method == "tls_client_auth")
             if token_cache is not None:
                 from .stores.token_cache import (
                     AsyncSharedTokens,  # only with a cache: sqlite3, crypto
                 )
 
+                assert credentials.secret is not None  # a secret method: checked above
                 tokens = self._token_cache = AsyncSharedTokens.open(
                     token_cache,
                     endpoint,
-                    client_id=self.client_id,
-                    client_secret=Secret(secret),
+                    client_id=credentials.client_id,
+                    client_secret=credentials.secret,
                     scopes=validate_scopes(scopes),
                     base_url=self.base_url,
                 )
@@ -288,6 +324,24 @@ class AsyncQBankConnect:
             await client.authenticate()   # raises QBankTokenError on bad credentials
         """
         await self._requester.tokens.get()
+
+    async def reload_client_cert(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
+        """Rotate the client certificate without a restart: read the ``client_cert=`` files
+        again (replace them on disk first), or use a new ``ssl_context`` (for a client created
+        with ``ssl_context=``).
+
+        New connections present the new certificate. Calls in flight finish on their old
+        connections, which close once the last is done. A token bound to the old certificate
+        (``tls_client_auth``) is dropped, so the next call fetches one bound to the new one.
+        A bad new certificate raises :class:`~qbank_connect.QBankCertificateError` and the old
+        one stays in use. It applies to this client and every ``with_options`` copy.
+
+        Example::
+
+            await client.reload_client_cert()   # after the renewed files were written
+        """
+        await self._requester.http.rotate(ssl_context)
+        self._requester.tokens.forget_bound()
 
     async def aclose(self) -> None:
         """Close the connections this client opened (not those of an ``http_client`` you gave).

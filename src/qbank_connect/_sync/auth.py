@@ -12,6 +12,7 @@ from .._concurrency import Lock, sleep
 from .._config import TOKEN_MAX_RETRIES, TOKEN_TIMEOUT
 from .._logging import logger
 from .._retry import retry_delay_after
+from ..errors import QBankTLSError
 from .http import HTTP
 
 __all__ = [
@@ -37,6 +38,10 @@ class Tokens:
 
     def invalidate(self, token: AccessToken) -> None:
         """Forget ``token`` after a 401, unless a newer one already replaced it."""
+
+    def forget_bound(self) -> None:
+        """Forget a token bound to the client certificate (``tls_client_auth``), which
+        was just replaced."""
 
 
 class StaticTokens(Tokens):
@@ -67,8 +72,9 @@ class OAuthTokens(Tokens):
 
     refreshable = True
 
-    def __init__(self, fetch: TokenFetcher) -> None:
+    def __init__(self, fetch: TokenFetcher, *, bound: bool = False) -> None:
         self._fetch = fetch
+        self._bound = bound  # tokens are bound to the client certificate (RFC 8705)
         self._token: AccessToken | None = None
         self._lock = Lock()
         self._generation = 0
@@ -99,6 +105,10 @@ class OAuthTokens(Tokens):
 
     def invalidate(self, token: AccessToken) -> None:
         if self._token is token:
+            self._token = None
+
+    def forget_bound(self) -> None:
+        if self._bound:
             self._token = None
 
 
@@ -136,7 +146,7 @@ class TokenEndpoint:
             response, failure = self._http.send(request, None, retries, attempt)
             status = None if response is None else response.status_code
             delay = None
-            if status != 200:
+            if status != 200 and not isinstance(failure, QBankTLSError):  # a refusal stays one
                 delay = retry_delay_after(
                     status,
                     None if response is None else response.headers,

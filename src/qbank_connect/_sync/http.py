@@ -9,6 +9,7 @@ exceptions become the same named errors.
 
 from __future__ import annotations
 
+import ssl
 import sys
 from collections.abc import Generator, Mapping
 from types import ModuleType
@@ -19,10 +20,19 @@ import httpx2
 from .. import _tracing
 from .._concurrency import Lock, sync_context_identity
 from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
-from ..errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
+from .._tls import tls_failure
+from ..errors import (
+    QBankClosedError,
+    QBankConnectionError,
+    QBankError,
+    QBankTimeoutError,
+    QBankTLSError,
+)
 
 if TYPE_CHECKING:
     import httpx
+
+    from .._tls import TLSSettings
 
 __all__ = ["HTTP"]
 
@@ -30,13 +40,21 @@ __all__ = ["HTTP"]
 class HTTP:
     """Sends requests; never retries, never raises for a status: the requester decides."""
 
-    def __init__(self, http_client: httpx2.Client | httpx.Client | None) -> None:
+    def __init__(
+        self,
+        http_client: httpx2.Client | httpx.Client | None,
+        tls: TLSSettings | None = None,
+    ) -> None:
         self._injected = http_client
         self._lib: ModuleType = httpx2 if http_client is None else _library_of(http_client)
-        # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
-        self._owned: tuple[object, httpx2.Client, Generator[None, None]] | None = None
+        # The current pool: read and replaced as one object, so no thread sees a mix.
+        self._owned: _Pool | None = None
         self._owned_lock = Lock()
         self.closed = False
+        # Mutual TLS: the context new connections use; pools it replaced, until they are idle.
+        self._tls = tls
+        self._verify: ssl.SSLContext | None = None if tls is None else tls.load()
+        self._retired: list[_Pool] = []
 
     @property
     def legacy(self) -> bool:
@@ -80,8 +98,11 @@ class HTTP:
         ``attempt``, the OpenTelemetry span of this request when tracing, ends with either."""
         lib = self._lib
         try:
-            http = self._client()
-            response: httpx2.Response = http.send(request)
+            if self._tls is None:
+                http = self._client()
+                response: httpx2.Response = http.send(request)
+            else:
+                response = self._send_rotating(request)
         except lib.TimeoutException as exc:
             if attempt is not None:
                 attempt.end(None, exc)  # error.type: the library's class, e.g. httpx2.ReadTimeout
@@ -91,9 +112,18 @@ class HTTP:
                 idempotency_key=key,
                 retries_taken=retries,
             )
-        except lib.TransportError as exc:
+        except (lib.TransportError, ssl.SSLError) as exc:  # asyncio may raise SSLError as is
             if attempt is not None:
                 attempt.end(None, exc)
+            tls = tls_failure(exc)
+            if tls is not None:
+                return None, QBankTLSError(
+                    f"{request.method} {request.url.path} failed: {tls[1]}",
+                    reason=tls[0],
+                    request=request,
+                    idempotency_key=key,
+                    retries_taken=retries,
+                )
             return None, QBankConnectionError(
                 f"{request.method} {request.url.path} failed: {type(exc).__name__}: {exc}",
                 request=request,
@@ -113,31 +143,108 @@ class HTTP:
             raise QBankClosedError("this client is closed; create a new one")
         if self._injected is not None:
             return self._injected
-        owner = sync_context_identity()
         owned = self._owned
-        if owned is None or owned[0] != owner:
-            with self._owned_lock:
-                owned = self._owned
-                if owned is None or owned[0] != owner:
-                    # First use, or a new event loop (or process): the old pool's connections
-                    # can't be used here. Its guard closes it in its own loop (below).
-                    pool = httpx2.Client(
-                        verify=shared_ssl_context(),
-                        limits=DEFAULT_POOL_LIMITS,
-                        follow_redirects=False,
-                    )
-                    guard = _close_with_owner(pool, owner)
-                    guard.__next__()
-                    self._owned = owned = (owner, pool, guard)
-        return owned[1]
+        if owned is None or owned.owner != sync_context_identity():
+            owned = self._new_pool()
+        return owned.client
+
+    def _new_pool(self) -> _Pool:
+        owner = sync_context_identity()
+        with self._owned_lock:
+            owned = self._owned
+            if owned is None or owned.owner != owner:
+                # First use, or a new event loop (or process): the old pool's connections
+                # can't be used here. Its guard closes it in its own loop (below).
+                pool = httpx2.Client(
+                    verify=self._verify or shared_ssl_context(),
+                    limits=DEFAULT_POOL_LIMITS,
+                    follow_redirects=False,  # never: a redirect would take the certificate along
+                )
+                guard = _close_with_owner(pool, owner)
+                guard.__next__()
+                self._owned = owned = _Pool(owner, pool, guard)
+        return owned
+
+    def _send_rotating(self, request: httpx2.Request) -> httpx2.Response:
+        """Send on the current pool, counted so that a pool replaced by :meth:`rotate` is
+        closed once its last call in flight is done (only clients with ``client_cert=`` or
+        ``ssl_context=`` pay for the count)."""
+        while True:
+            if self.closed:
+                raise QBankClosedError("this client is closed; create a new one")
+            pool = self._owned
+            if pool is None or pool.owner != sync_context_identity():
+                pool = self._new_pool()
+            pool.active.add(request)
+            if not pool.retired:
+                break
+            pool.active.discard(request)  # replaced meanwhile: take the new one
+            self._close_if_idle(pool)
+        try:
+            response: httpx2.Response = pool.client.send(request)
+        except Exception:
+            pool.active.discard(request)
+            if pool.retired:
+                self._close_if_idle(pool)
+            raise
+        pool.active.discard(request)
+        if pool.retired:
+            self._close_if_idle(pool)
+        return response
+
+    def rotate(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        """Use a new TLS context (the certificate files read again, or ``ssl_context``) for new
+        connections; calls in flight finish on the old ones, which close after the last."""
+        if self._tls is None:
+            raise ValueError(
+                "this client has no client certificate of its own: create it with "
+                "client_cert= or ssl_context= (with http_client=, configure that client)"
+            )
+        context = self._tls.load(ssl_context)  # may raise: the current pool stays in use
+        with self._owned_lock:
+            self._verify = context
+            old, self._owned = self._owned, None
+            if old is not None:
+                old.retired = True
+                self._retired.append(old)
+        for pool in list(self._retired):
+            self._close_if_idle(pool)
+
+    def _close_if_idle(self, pool: _Pool) -> None:
+        with self._owned_lock:
+            if pool.closing or pool.active:
+                return
+            pool.closing = True
+            if pool in self._retired:
+                self._retired.remove(pool)
+        if pool.owner == sync_context_identity():
+            pool.guard.close()  # the guard closes the pool
+        # A pool of another event loop (or of the parent process) is left to its guard.
 
     def close(self) -> None:
         """Refuse further calls; close the pool this client opened (never one you gave)."""
         self.closed = True
         owned, self._owned = self._owned, None
-        if owned is not None and owned[0] == sync_context_identity():
-            owned[2].close()  # the guard closes the pool
+        if owned is not None and owned.owner == sync_context_identity():
+            owned.guard.close()  # the guard closes the pool
         # A pool of another event loop (or of the parent process) is left to its guard.
+        for pool in list(self._retired):
+            pool.active.clear()  # closed clients refuse calls: nothing more will end on them
+            self._close_if_idle(pool)
+
+
+class _Pool:
+    """A pool of connections, the event loop (or process) it belongs to, and its closer."""
+
+    __slots__ = ("active", "client", "closing", "guard", "owner", "retired")
+
+    def __init__(self, owner: object, client: httpx2.Client, guard: Generator[None, None]) -> None:
+        self.owner = owner
+        self.client = client
+        self.guard = guard
+        self.active: set[httpx2.Request] = set()  # requests in flight (mutual TLS only)
+        self.retired = False
+        self.closing = False
 
 
 def _library_of(http_client: object) -> ModuleType:

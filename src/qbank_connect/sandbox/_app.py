@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from ._auth import SandboxClient, TokenStore
 from ._bank import Bank
 from ._call import Call, Pending
+from ._client_auth import AssertionVerifier, certificate_thumbprint
 from ._clock import Clock
 from ._faults import FaultDecision, Faults
 from ._http import (
@@ -86,6 +87,7 @@ class App:
         faults: Faults,
         lock: threading.RLock,
         base_path: str,
+        base_url: str = "",
     ) -> None:
         self.clients = clients
         self.clock = clock
@@ -94,8 +96,12 @@ class App:
         self.faults = faults
         self.lock = lock
         self.base_path = base_path.rstrip("/")
+        self.base_url = base_url.rstrip("/")  # the audience of client assertions, in process
         self.idempotency = IdempotencyStore()
         self.token_requests = 0
+        self.assertions = AssertionVerifier()
+        if any(client.public_key is not None for client in clients.values()):
+            AssertionVerifier.require()  # names the [jwt] extra at once
 
     def tick(self) -> int:
         """Run what the clock made due (ACH batches, slow wires)."""
@@ -172,6 +178,16 @@ class App:
                 401,
                 "ERR_AUTH_001",
                 "The access token is missing, invalid or expired.",
+                headers=[("WWW-Authenticate", 'Bearer error="invalid_token"')],
+            )
+        if token.certificate is not None and token.certificate != certificate_thumbprint(
+            call.request.client_certificate
+        ):
+            # RFC 8705 section 3: a bound token is refused over a connection without its certificate.
+            raise call.error(
+                401,
+                "ERR_AUTH_003",
+                "The access token is bound to another client certificate.",
                 headers=[("WWW-Authenticate", 'Bearer error="invalid_token"')],
             )
         if operation.scope not in token.scopes:

@@ -39,17 +39,26 @@ ALL_SCOPES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class SandboxClient:
-    """An API client the sandbox knows, with the scopes it may be granted.
+    """An API client the sandbox knows, with the scopes it may be granted, and how it
+    authenticates: a secret, a public key (``private_key_jwt``: PEM, RSA or EC P-256; ``key_id``
+    names it when set) or a certificate (``tls_client_auth``: PEM, the one the TLS connection of
+    :meth:`Sandbox.serve` with ``ssl_context=`` must present; several PEM blocks register
+    several, e.g. the current certificate and its successor during a rotation).
 
     Example::
 
         reader = SandboxClient("reader", "reader-secret", scopes=("accounts.read",))
-        sandbox = Sandbox(clients=[reader])
+        signer = SandboxClient("signer", public_key=public_pem, key_id="k1")
+        mtls = SandboxClient("mtls", certificate=client_cert_pem)
+        sandbox = Sandbox(clients=[reader, signer, mtls])
     """
 
     client_id: str
-    client_secret: str
+    client_secret: str | None = None
     scopes: tuple[str, ...] = ALL_SCOPES
+    public_key: str | bytes | None = None
+    key_id: str | None = None
+    certificate: str | bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,8 @@ class Token:
     client_id: str
     scopes: frozenset[str]
     expires_at: datetime
+    certificate: str | None = None
+    """The SHA-256 thumbprint of the certificate the token is bound to (RFC 8705 section 3)."""
 
 
 @dataclass
@@ -69,12 +80,20 @@ class TokenStore:
     ttl_seconds: int
     tokens: dict[str, Token] = field(default_factory=dict[str, Token])
 
-    def issue(self, client_id: str, scopes: Iterable[str], now: datetime) -> Token:
+    def issue(
+        self,
+        client_id: str,
+        scopes: Iterable[str],
+        now: datetime,
+        *,
+        certificate: str | None = None,
+    ) -> Token:
         token = Token(
             value="sbx_" + secrets.token_urlsafe(32),
             client_id=client_id,
             scopes=frozenset(scopes),
             expires_at=now + timedelta(seconds=self.ttl_seconds),
+            certificate=certificate,
         )
         self.tokens[token.value] = token
         return token

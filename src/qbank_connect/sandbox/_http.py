@@ -52,6 +52,10 @@ class Request:
     query: tuple[tuple[str, str], ...]
     headers: Mapping[str, str]
     body: bytes
+    client_certificate: bytes | None = None
+    """The certificate the TLS connection presented (DER), for ``tls_client_auth``."""
+    origin: str | None = None
+    """``scheme://host[:port]`` the request was sent to (a ``private_key_jwt`` audience)."""
 
     @classmethod
     def build(
@@ -61,6 +65,9 @@ class Request:
         query: str | tuple[tuple[str, str], ...],
         headers: Mapping[str, str] | list[tuple[str, str]],
         body: bytes,
+        *,
+        client_certificate: bytes | None = None,
+        origin: str | None = None,
     ) -> Request:
         """A request from raw parts; repeated headers are joined with ``", "``."""
         items = headers.items() if isinstance(headers, Mapping) else headers
@@ -70,7 +77,7 @@ class Request:
             merged[key] = f"{merged[key]}, {value}" if key in merged else value
         if isinstance(query, str):
             query = tuple(parse_qsl(query, keep_blank_values=True))
-        return cls(method.upper(), path, query, merged, body)
+        return cls(method.upper(), path, query, merged, body, client_certificate, origin)
 
     def param(self, name: str) -> str | None:
         """The first query parameter called ``name``, or None."""

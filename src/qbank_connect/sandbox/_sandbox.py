@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -115,6 +116,7 @@ class Sandbox(Closing):
             faults=self.faults,
             lock=self._lock,
             base_path=urlsplit(self.base_url).path or "/",
+            base_url=self.base_url,
         )
         self._servers: list[SandboxServer] = []
 
@@ -239,9 +241,29 @@ class Sandbox(Closing):
             transport=self.async_transport(), base_url=self.base_url, **kwargs
         )
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
-        """Serve over a real socket (``port=0``: any free port); close it or use ``with``."""
-        server = SandboxServer(self._app, host, port)
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> SandboxServer:
+        """Serve over a real socket (``port=0``: any free port); close it or use ``with``.
+
+        With a server ``ssl_context`` it serves HTTPS; when the context requires a client
+        certificate (``verify_mode = ssl.CERT_REQUIRED``), clients registered with
+        ``certificate=`` authenticate by it (``tls_client_auth``) and their tokens are bound to
+        it: a call presenting another certificate gets 401 ``ERR_AUTH_003``.
+
+        Example::
+
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile="ca.pem")
+            context.load_cert_chain("server.pem")
+            context.verify_mode = ssl.CERT_REQUIRED
+            with sandbox.serve(ssl_context=context) as server:
+                print(server.base_url)    # https://127.0.0.1:PORT/v1
+        """
+        server = SandboxServer(self._app, host, port, ssl_context=ssl_context)
         self._servers.append(server)
         return server
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import traceback
 import uuid
@@ -12,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from .._closing import Closing
 from ._app import App, run_blocking
+from ._client_auth import certificate_thumbprint
 from ._http import SYSTEM_ERRORS, Request, Response, error_response, framed
 
 __all__ = ["SandboxServer"]
@@ -23,8 +25,12 @@ class _HTTPServer(ThreadingHTTPServer):
     request_queue_size = 2048
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: App) -> None:
+    def __init__(
+        self, address: tuple[str, int], app: App, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         self.app = app
+        self.ssl_context = ssl_context
+        self.handshakes: list[str | None] = []
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         if ":" in address[0]:
@@ -35,6 +41,30 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.add(request)
         super().process_request(request, client_address)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.ssl_context is None:
+            super().finish_request(request, client_address)
+            return
+        # HTTPS: the handshake runs here, in the connection's thread, not in the accept loop.
+        request.settimeout(10)
+        tls = self.ssl_context.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+        with self._connections_lock:
+            self._connections.discard(request)  # detached by wrap_socket
+            self._connections.add(tls)
+        try:
+            try:
+                tls.do_handshake()
+            except (ssl.SSLError, OSError):
+                _refuse_gracefully(tls)  # the alert reaches the client before the close
+                return
+            with self._connections_lock:
+                self.handshakes.append(certificate_thumbprint(tls.getpeercert(binary_form=True)))
+            _Handler(tls, client_address, self)
+        finally:
+            with self._connections_lock:
+                self._connections.discard(tls)
+            tls.close()
 
     def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
@@ -54,6 +84,24 @@ class _HTTPServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients going away (or close() waking them) is normal for a test server.
         pass
+
+
+def _refuse_gracefully(tls: ssl.SSLSocket) -> None:
+    """Close a connection whose handshake failed without a reset: the client's unread bytes
+    would make the kernel send RST, and the client would never read the TLS alert naming why."""
+    try:
+        raw = socket.socket(fileno=tls.detach())
+    except OSError:
+        return
+    try:
+        raw.settimeout(2)
+        raw.shutdown(socket.SHUT_WR)
+        while raw.recv(65536):
+            pass
+    except OSError:
+        pass
+    finally:
+        raw.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -101,8 +149,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(framed(self.command, refusal), close=True)
             return
         split = urlsplit(self.path)
+        certificate = None
+        scheme = "http"
+        if isinstance(self.connection, ssl.SSLSocket):
+            certificate, scheme = self.connection.getpeercert(binary_form=True), "https"
         request = Request.build(
-            self.command, unquote(split.path), split.query, list(self.headers.items()), body
+            self.command,
+            unquote(split.path),
+            split.query,
+            list(self.headers.items()),
+            body,
+            client_certificate=certificate,
+            origin=f"{scheme}://{self.headers.get('Host', '')}",
         )
         app = cast(_HTTPServer, self.server).app
         try:
@@ -148,12 +206,20 @@ class SandboxServer(Closing):
             httpx2.get(server.base_url + "/accounts")
     """
 
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._httpd = _HTTPServer((host, port), app)
+    def __init__(
+        self,
+        app: App,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._httpd = _HTTPServer((host, port), app, ssl_context)
         self.host = host
         self.port: int = self._httpd.server_address[1]
         display = f"[{host}]" if ":" in host else host
-        self.base_url = f"http://{display}:{self.port}{app.base_path}"
+        scheme = "http" if ssl_context is None else "https"
+        self.base_url = f"{scheme}://{display}:{self.port}{app.base_path}"
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -165,6 +231,18 @@ class SandboxServer(Closing):
         self._thread.start()
         self._ticker.start()
         self._closed = False
+
+    @property
+    def handshakes(self) -> list[str | None]:
+        """HTTPS: one entry per TLS connection accepted, in order: the SHA-256 thumbprint
+        (``x5t#S256``) of the client certificate it presented, or None (for tests of rotation).
+
+        Example::
+
+            assert server.handshakes == [thumbprint_old, thumbprint_new]
+        """
+        with self._httpd._connections_lock:
+            return list(self._httpd.handshakes)
 
     def _tick(self) -> None:
         # Keeps a real-time clock's ACH batches (and their webhooks) moving with no traffic.

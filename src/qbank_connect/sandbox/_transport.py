@@ -23,6 +23,7 @@ def _to_request(request: httpx2.Request, body: bytes) -> Request:
         request.url.query.decode("ascii", "replace"),
         request.headers.multi_items(),
         body,
+        origin=f"{request.url.scheme}://{request.url.netloc.decode('ascii')}",
     )
 
 

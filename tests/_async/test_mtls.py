@@ -1,0 +1,449 @@
+"""Mutual TLS (RFC 8705) over real TLS: the sandbox serves HTTPS, requires a client certificate,
+authenticates ``tls_client_auth`` clients by it and binds their tokens to it.
+
+Certificates are made with ``cryptography`` (tests/certs.py); the server is the sandbox's socket
+server with a server ``ssl.SSLContext`` that requires a client certificate."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from qbank_connect import AsyncQBankConnect
+from qbank_connect._concurrency import async_sleep
+from qbank_connect.errors import (
+    QBankAuthenticationError,
+    QBankCertificateError,
+    QBankError,
+    QBankTLSError,
+    QBankTokenError,
+)
+from qbank_connect.sandbox import (
+    ACCOUNT_OPERATING,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    Sandbox,
+    SandboxClient,
+    SandboxServer,
+)
+
+from ..certs import PKI, ClientFiles
+from ..concurrency import gather_async
+
+pytestmark = pytest.mark.anyio
+
+MTLS_CLIENT = "mtls-client"
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
+    return PKI.create(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def sandbox(pki: PKI) -> Iterator[Sandbox]:
+    registered = pki.good.pem() + pki.successor.pem()  # the current one and its successor
+    clients = [
+        SandboxClient(MTLS_CLIENT, certificate=registered),
+        SandboxClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+    ]
+    with Sandbox(clients=clients) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def server(sandbox: Sandbox, pki: PKI) -> Iterator[SandboxServer]:
+    with sandbox.serve(ssl_context=pki.server_context()) as server:
+        yield server
+
+
+@pytest.fixture
+def trust_ca(pki: PKI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """client_cert= builds its context from the system store: trust the test CA through it."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca_file))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+
+def mtls_client(server: SandboxServer, **options: object) -> AsyncQBankConnect:
+    options.setdefault("client_id", MTLS_CLIENT)
+    options.setdefault("token_auth_method", "tls_client_auth")
+    return AsyncQBankConnect(base_url=server.base_url, **options)  # type: ignore[arg-type]
+
+
+def cert_form(files: ClientFiles, form: str) -> object:
+    """``client_cert=`` as a path string, a Path, or a (cert, key) pair."""
+    if form == "combined":
+        return str(files.combined)
+    if form == "path":
+        return files.combined
+    return (str(files.cert), str(files.key))
+
+
+@pytest.mark.parametrize("form", ["combined", "path", "pair"])
+async def test_tls_client_auth_authenticates_by_the_certificate_alone(
+    server: SandboxServer, sandbox: Sandbox, pki: PKI, trust_ca: None, form: str
+) -> None:
+    client_cert = cert_form(pki.good, form)
+    # The sandbox knows no secret for this client: only the certificate can authenticate it.
+    async with mtls_client(server, client_cert=client_cert) as client:
+        balance = await client.balances.get(ACCOUNT_OPERATING)
+        await client.accounts.list()
+    assert balance.account_id == ACCOUNT_OPERATING
+    assert sandbox.token_requests == 1
+    # POST /token and both calls went over one connection presenting the certificate.
+    assert server.handshakes == [pki.good.thumbprint()]
+
+
+async def test_an_encrypted_key_with_its_password(pki: PKI, trust_ca: None) -> None:
+    registered = pki.locked.pem()
+    client_cert = (pki.locked.cert, pki.locked.key, PKI.PASSWORD)
+    with (
+        Sandbox(clients=[SandboxClient(MTLS_CLIENT, certificate=registered)]) as sandbox,
+        sandbox.serve(ssl_context=pki.server_context()) as locked_server,
+    ):
+        async with mtls_client(locked_server, client_cert=client_cert) as client:
+            assert (await client.balances.get(ACCOUNT_OPERATING)).account_id
+
+
+async def test_ssl_context_gives_full_control(server: SandboxServer, pki: PKI) -> None:
+    context = pki.client_context(pki.good)  # no SSL_CERT_FILE: the context trusts the CA
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    async with mtls_client(server, ssl_context=context) as client:
+        assert (await client.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
+
+
+async def test_a_certificate_with_a_client_secret(server: SandboxServer, pki: PKI) -> None:
+    # Mutual TLS as transport, the secret as client authentication: the token is not bound.
+    async with AsyncQBankConnect(
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        base_url=server.base_url,
+        ssl_context=pki.client_context(pki.unregistered),
+    ) as client:
+        assert (await client.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
+
+
+async def test_private_key_jwt_over_mutual_tls(pki: PKI) -> None:
+    # The pairing banks ask for: a transport certificate and a signed assertion.
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    with (
+        Sandbox(clients=[SandboxClient("signer", public_key=public)]) as sandbox,
+        sandbox.serve(ssl_context=pki.server_context()) as server,
+    ):
+        async with AsyncQBankConnect(
+            client_id="signer",
+            base_url=server.base_url,
+            token_auth_method="private_key_jwt",
+            private_key=key,
+            ssl_context=pki.client_context(pki.unregistered),
+        ) as client:
+            assert (await client.balances.get(ACCOUNT_OPERATING)).account_id
+        assert server.handshakes == [pki.unregistered.thumbprint()]
+
+
+async def test_an_unregistered_certificate_cannot_get_a_token(
+    server: SandboxServer, pki: PKI
+) -> None:
+    async with mtls_client(server, ssl_context=pki.client_context(pki.unregistered)) as client:
+        with pytest.raises(QBankTokenError) as caught:
+            await client.balances.get(ACCOUNT_OPERATING)
+    assert caught.value.status_code == 401
+    assert caught.value.error_code == "invalid_client"
+
+
+async def test_a_bound_token_over_another_certificate_is_refused_with_err_auth_003(
+    server: SandboxServer, pki: PKI
+) -> None:
+    # A token issued to the good certificate, presented over a connection with another one.
+    with httpx2.Client(verify=pki.client_context(pki.good)) as http:
+        issued = http.post(
+            server.base_url + "/token",
+            data={"grant_type": "client_credentials", "client_id": MTLS_CLIENT},
+        )
+    assert issued.status_code == 200
+    token = issued.json()["access_token"]
+    async with AsyncQBankConnect(
+        base_url=server.base_url,
+        token=token,
+        ssl_context=pki.client_context(pki.unregistered),
+    ) as client:
+        with pytest.raises(QBankAuthenticationError) as caught:
+            await client.balances.get(ACCOUNT_OPERATING)
+    assert caught.value.status_code == 401
+    assert caught.value.error_code == "ERR_AUTH_003"
+    # With the certificate it is bound to, the same token works.
+    async with AsyncQBankConnect(
+        base_url=server.base_url, token=token, ssl_context=pki.client_context(pki.good)
+    ) as client:
+        assert (await client.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
+
+
+async def test_rotation_new_connections_use_the_new_certificate_calls_in_flight_finish(
+    server: SandboxServer, sandbox: Sandbox, pki: PKI, trust_ca: None, tmp_path: Path
+) -> None:
+    cert, key = tmp_path / "client.crt", tmp_path / "client.key"
+    shutil.copy(pki.good.cert, cert)
+    shutil.copy(pki.good.key, key)
+    # No retries: a call cut off by the rotation would fail rather than be sent again.
+    async with mtls_client(server, client_cert=(cert, key), max_retries=0) as client:
+        await client.balances.get(ACCOUNT_OPERATING)  # token and connection with the old one
+        sandbox.faults.add_latency("listAccounts", seconds=1.0)
+        rotated = threading.Event()
+
+        async def slow_call() -> int:
+            # In flight (waiting for the sandbox) while the certificate is rotated.
+            page = await client.accounts.list()
+            assert rotated.is_set()
+            return len(page.data)
+
+        async def rotate() -> int:
+            while sandbox.faults.injected.get("latency", 0) == 0:
+                await async_sleep(0.01)
+            shutil.copy(pki.successor.cert, cert)  # the renewed files replace the old ones
+            shutil.copy(pki.successor.key, key)
+            await client.reload_client_cert()
+            rotated.set()
+            await client.balances.get(ACCOUNT_OPERATING)  # a new connection, a new token
+            return 0
+
+        results = await gather_async([slow_call, rotate])
+        assert results[0] > 0, results
+        assert results[1] == 0, results
+        await client.balances.get(ACCOUNT_OPERATING)
+    # The slow call finished on its connection with the old certificate; every later call used
+    # the new one, with a token fetched over it (the bound old token was dropped).
+    assert server.handshakes == [pki.good.thumbprint(), pki.successor.thumbprint()]
+    assert sandbox.token_requests == 2
+
+
+async def test_a_bad_new_certificate_keeps_the_old_one(
+    server: SandboxServer, pki: PKI, trust_ca: None, tmp_path: Path
+) -> None:
+    cert, key = tmp_path / "client.crt", tmp_path / "client.key"
+    shutil.copy(pki.good.cert, cert)
+    shutil.copy(pki.good.key, key)
+    async with mtls_client(server, client_cert=(cert, key)) as client:
+        await client.balances.get(ACCOUNT_OPERATING)
+        shutil.copy(pki.successor.cert, cert)  # half a rotation: the key is still the old one
+        with pytest.raises(QBankCertificateError) as caught:
+            await client.reload_client_cert()
+        assert caught.value.reason == "key_mismatch"
+        assert (await client.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
+    assert server.handshakes == [pki.good.thumbprint()]
+
+
+async def test_reload_with_a_new_ssl_context(
+    server: SandboxServer, sandbox: Sandbox, pki: PKI
+) -> None:
+    async with mtls_client(server, ssl_context=pki.client_context(pki.good)) as client:
+        copy = client.with_options(max_retries=0)
+        await client.balances.get(ACCOUNT_OPERATING)
+        await client.reload_client_cert(ssl_context=pki.client_context(pki.successor))
+        await copy.balances.get(ACCOUNT_OPERATING)  # copies share the connections
+    assert server.handshakes == [pki.good.thumbprint(), pki.successor.thumbprint()]
+    assert sandbox.token_requests == 2
+
+
+async def test_reload_needs_a_certificate_of_its_own(server: SandboxServer) -> None:
+    async with AsyncQBankConnect(
+        client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, base_url=server.base_url
+    ) as client:
+        with pytest.raises(ValueError, match="client_cert= or ssl_context="):
+            await client.reload_client_cert()
+
+
+# -- errors: each says which, none shows key material -------------------------------------------
+
+
+def _assert_no_key_material(error: BaseException, *files: Path) -> None:
+    text = f"{error} {error!r} {error.args!r}"
+    for file in files:
+        for line in file.read_text().splitlines():
+            if line and not line.startswith("-----"):
+                assert line not in text
+    assert PKI.PASSWORD not in text
+    assert "wrong-password" not in text
+
+
+async def test_no_certificate_where_the_server_requires_one(
+    server: SandboxServer, pki: PKI
+) -> None:
+    async with AsyncQBankConnect(
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        base_url=server.base_url,
+        ssl_context=pki.client_context(None),
+    ) as client:
+        with pytest.raises(QBankTLSError) as caught:
+            await client.balances.get(ACCOUNT_OPERATING)
+    assert caught.value.reason == "certificate_required"
+    assert "requires a client certificate" in str(caught.value)
+    assert caught.value.retries_taken == 0  # a refusal is not retried
+
+
+@pytest.mark.parametrize("which", ["stranger", "expired"])
+async def test_a_certificate_the_server_refuses(
+    server: SandboxServer, pki: PKI, which: str
+) -> None:
+    files: ClientFiles = getattr(pki, which)
+    # ssl_context= skips the client's own expiry check: here the server refuses it.
+    async with mtls_client(server, ssl_context=pki.client_context(files)) as client:
+        with pytest.raises(QBankTLSError) as caught:
+            await client.balances.get(ACCOUNT_OPERATING)
+    expected = {"stranger": "certificate_refused", "expired": "certificate_expired"}[which]
+    assert caught.value.reason == expected
+    assert "refused the client certificate" in str(caught.value)
+    if which == "expired":
+        assert "expired" in str(caught.value)
+    _assert_no_key_material(caught.value, files.key)
+
+
+async def test_an_expired_certificate_is_refused_before_any_connection(
+    server: SandboxServer, pki: PKI, trust_ca: None
+) -> None:
+    with pytest.raises(QBankCertificateError) as caught:
+        mtls_client(server, client_cert=(pki.expired.cert, pki.expired.key))
+    assert caught.value.reason == "expired"
+    assert "expired on" in str(caught.value)
+    assert server.handshakes == []
+
+
+@pytest.mark.parametrize(
+    ("case", "reason", "words"),
+    [
+        ("mismatch", "key_mismatch", "does not match the certificate"),
+        ("no_password", "bad_password", "password is missing or wrong"),
+        ("wrong_password", "bad_password", "password is missing or wrong"),
+        ("missing", "unreadable", "no such file"),
+        ("not_pem", "unreadable", "could not be read"),
+    ],
+)
+async def test_certificate_files_that_cannot_be_used(
+    server: SandboxServer, pki: PKI, trust_ca: None, case: str, reason: str, words: str
+) -> None:
+    not_pem = pki.folder / "not.pem"
+    not_pem.write_text("not a certificate\n")
+    client_cert: object = {
+        "mismatch": (pki.good.cert, pki.successor.key),
+        "no_password": (pki.locked.cert, pki.locked.key),
+        "wrong_password": (pki.locked.cert, pki.locked.key, "wrong-password"),
+        "missing": (pki.folder / "nowhere.crt", pki.good.key),
+        "not_pem": str(not_pem),
+    }[case]
+    with pytest.raises(QBankCertificateError) as caught:
+        mtls_client(server, client_cert=client_cert)
+    assert isinstance(caught.value, ValueError)  # bad configuration, raised at construction
+    assert caught.value.reason == reason
+    assert words in str(caught.value)
+    _assert_no_key_material(caught.value, pki.good.key, pki.successor.key, pki.locked.key)
+    assert server.handshakes == []
+
+
+# -- redirects are never followed with a client certificate --------------------------------------
+
+
+class _Redirecting(BaseHTTPRequestHandler):
+    seen: list[str]
+
+    def do_POST(self) -> None:
+        self.seen.append(self.path)
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self._redirect()
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        self._redirect()
+
+    def _redirect(self) -> None:
+        self.send_response(307)
+        self.send_header("Location", "/elsewhere" + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def redirecting(pki: PKI) -> Iterator[tuple[str, list[str]]]:
+    seen: list[str] = []
+    handler = type("Handler", (_Redirecting,), {"seen": seen})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.socket = pki.server_context().wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}/v1", seen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+async def test_redirects_are_never_followed(redirecting: tuple[str, list[str]], pki: PKI) -> None:
+    base_url, seen = redirecting
+    async with AsyncQBankConnect(
+        client_id=MTLS_CLIENT,
+        token_auth_method="tls_client_auth",
+        base_url=base_url,
+        ssl_context=pki.client_context(pki.good),
+    ) as client:
+        with pytest.raises(QBankError):
+            await client.balances.get(ACCOUNT_OPERATING)
+    assert seen == ["/v1/token"]
+    async with AsyncQBankConnect(
+        token="t", base_url=base_url, ssl_context=pki.client_context(pki.good), max_retries=0
+    ) as client:
+        with pytest.raises(QBankError):
+            await client.balances.get(ACCOUNT_OPERATING)
+    assert seen == ["/v1/token", f"/v1/balances/{ACCOUNT_OPERATING}"]
+
+
+# -- arguments are checked before any I/O ------------------------------------------------------
+
+
+async def test_tls_client_auth_needs_a_certificate() -> None:
+    with pytest.raises(ValueError, match="client_cert="):
+        AsyncQBankConnect(client_id="cid", token_auth_method="tls_client_auth")
+
+
+async def test_tls_client_auth_takes_no_secret(pki: PKI, trust_ca: None) -> None:
+    with pytest.raises(ValueError, match="client_secret cannot be used"):
+        AsyncQBankConnect(
+            client_id="cid",
+            client_secret="s",
+            token_auth_method="tls_client_auth",
+            client_cert=pki.good.combined,
+        )
+
+
+async def test_certificate_arguments_that_do_not_go_together(pki: PKI) -> None:
+    with pytest.raises(ValueError, match="not both"):
+        AsyncQBankConnect(
+            client_id="cid",
+            client_secret="s",
+            client_cert=pki.good.combined,
+            ssl_context=pki.client_context(),
+        )
+    async with httpx2.AsyncClient() as http:
+        with pytest.raises(ValueError, match="http_client="):
+            AsyncQBankConnect(
+                client_id="cid", client_secret="s", client_cert=pki.good.combined, http_client=http
+            )
+    with pytest.raises(ValueError, match="client_cert must be"):
+        AsyncQBankConnect(client_id="cid", client_secret="s", client_cert=42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="token_auth_method must be one of"):
+        AsyncQBankConnect(client_id="cid", client_secret="s", token_auth_method="mtls")
