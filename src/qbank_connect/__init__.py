@@ -24,6 +24,7 @@ from .errors import (
     QBankConflictError,
     QBankConnectionError,
     QBankError,
+    QBankHookAbort,
     QBankIdempotencyConflict,
     QBankIdempotencyKeyReuseError,
     QBankInsufficientFundsError,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from . import journal, models, sandbox, webhooks
     from ._async.client import AsyncQBankConnect
     from ._async.pagination import AsyncPage
+    from ._hooks import CallInfo
     from ._paginator import AsyncPaginator
     from ._response import RawResponse
     from ._sync.client import QBankConnect
@@ -59,6 +61,7 @@ __all__ = [
     "AsyncPage",
     "AsyncPaginator",
     "AsyncQBankConnect",
+    "CallInfo",
     "Page",
     "QBankAPIError",
     "QBankAuthenticationError",
@@ -69,6 +72,7 @@ __all__ = [
     "QBankConnectClient",
     "QBankConnectionError",
     "QBankError",
+    "QBankHookAbort",
     "QBankIdempotencyConflict",
     "QBankIdempotencyKeyReuseError",
     "QBankInsufficientFundsError",
@@ -109,6 +113,7 @@ _LAZY = {
     "journal": (".journal", None),
     "AsyncPage": ("._async.pagination", "AsyncPage"),
     "AsyncPaginator": ("._paginator", "AsyncPaginator"),
+    "CallInfo": ("._hooks", "CallInfo"),
     "Page": ("._sync.pagination", "Page"),
     "RawResponse": ("._response", "RawResponse"),
     "sandbox": (".sandbox", None),
