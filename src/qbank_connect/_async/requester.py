@@ -295,6 +295,7 @@ class AsyncRequester:
                     url,
                     headers=headers,
                     timeout=timeout,
+                    params=options.params,
                     files={"file": (upload.file_name, upload.body(), "text/plain")},
                     data=dict(options.upload_fields or {}),
                 )

@@ -297,6 +297,7 @@ class Requester:
                     url,
                     headers=headers,
                     timeout=timeout,
+                    params=options.params,
                     files={"file": (upload.file_name, upload.body(), "text/plain")},
                     data=dict(options.upload_fields or {}),
                 )

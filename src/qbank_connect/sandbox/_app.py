@@ -96,6 +96,7 @@ class App:
         self.base_path = base_path.rstrip("/")
         self.idempotency = IdempotencyStore()
         self.token_requests = 0
+        self.requests = 0
 
     def tick(self) -> int:
         """Run what the clock made due (ACH batches, slow wires)."""
@@ -130,6 +131,8 @@ class App:
 
     def _dispatch(self, request: Request) -> tuple[FaultDecision, Response | Pending]:
         request_id = str(uuid.uuid4())
+        with self.lock:
+            self.requests += 1
         found = None
         if request.path.startswith(self.base_path + "/"):
             found = route(request.method, request.path[len(self.base_path) :])
