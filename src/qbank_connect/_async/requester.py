@@ -73,7 +73,15 @@ class AsyncRequester:
         Inside ``with_raw_response`` the answer is a :class:`RawResponse` instead (the public
         wrappers type it so)."""
         key = self.key_for(options)
-        return await self.call(options, key, lambda response: parse_model(cast_to, response, key))
+
+        def parse(response: httpx2.Response) -> M:
+            return parse_model(cast_to, response, key)
+
+        if options.hooks is None:  # the common case: no hook state at all
+            if options.reference is not None and self.journal is not None:
+                return await self._journaled(options, parse, key, None)
+            return await self._send(options, key, parse, None)
+        return await self._hooked_call(options, key, parse)
 
     async def call(
         self, options: RequestOptions, key: str | None, parse: Callable[[httpx2.Response], R]
@@ -84,6 +92,12 @@ class AsyncRequester:
             if options.reference is not None and self.journal is not None:
                 return await self._journaled(options, parse, key, None)
             return await self._send(options, key, parse, None)
+        return await self._hooked_call(options, key, parse)
+
+    async def _hooked_call(
+        self, options: RequestOptions, key: str | None, parse: Callable[[httpx2.Response], R]
+    ) -> R:
+        assert options.hooks is not None
         call: HookedCall | None = None
         try:
             call = await self._hooked(options, options.hooks, key)
@@ -214,7 +228,9 @@ class AsyncRequester:
             envelope = parse_model(cast_to, response, None)
             return AsyncPage(envelope.data, envelope.next_cursor, fetch)
 
-        return await self.call(options, None, parse)
+        if options.hooks is None:
+            return await self._send(options, None, parse, None)
+        return await self._hooked_call(options, None, parse)
 
     # -- the pipeline ----------------------------------------------------------------------
 

@@ -75,7 +75,15 @@ class Requester:
         Inside ``with_raw_response`` the answer is a :class:`RawResponse` instead (the public
         wrappers type it so)."""
         key = self.key_for(options)
-        return self.call(options, key, lambda response: parse_model(cast_to, response, key))
+
+        def parse(response: httpx2.Response) -> M:
+            return parse_model(cast_to, response, key)
+
+        if options.hooks is None:  # the common case: no hook state at all
+            if options.reference is not None and self.journal is not None:
+                return self._journaled(options, parse, key, None)
+            return self._send(options, key, parse, None)
+        return self._hooked_call(options, key, parse)
 
     def call(
         self, options: RequestOptions, key: str | None, parse: Callable[[httpx2.Response], R]
@@ -86,6 +94,12 @@ class Requester:
             if options.reference is not None and self.journal is not None:
                 return self._journaled(options, parse, key, None)
             return self._send(options, key, parse, None)
+        return self._hooked_call(options, key, parse)
+
+    def _hooked_call(
+        self, options: RequestOptions, key: str | None, parse: Callable[[httpx2.Response], R]
+    ) -> R:
+        assert options.hooks is not None
         call: HookedCall | None = None
         try:
             call = self._hooked(options, options.hooks, key)
@@ -216,7 +230,9 @@ class Requester:
             envelope = parse_model(cast_to, response, None)
             return Page(envelope.data, envelope.next_cursor, fetch)
 
-        return self.call(options, None, parse)
+        if options.hooks is None:
+            return self._send(options, None, parse, None)
+        return self._hooked_call(options, None, parse)
 
     # -- the pipeline ----------------------------------------------------------------------
 
