@@ -153,6 +153,20 @@ def test_every_method_sends_its_extras(
         assert b'name="batch_label"' in sent.content and b"payroll" in sent.content
 
 
+def test_wait_sends_its_extras_with_every_poll(api: MockAPI) -> None:
+    api.route(
+        "GET",
+        f"/payments/{PAYMENT_ID}",
+        httpx2.Response(200, json=payment_json()),
+        httpx2.Response(200, json=payment_json(status="P_COMPLETED")),
+    )
+    client = make_client(api)
+    payment = client.payments.wait(PAYMENT_ID, poll_interval=0, extra_headers={"X-Tenant": "t9"})
+    assert payment.status == "P_COMPLETED"
+    polls = api.calls("GET", f"/payments/{PAYMENT_ID}")
+    assert [p.headers["x-tenant"] for p in polls] == ["t9", "t9"]
+
+
 def test_extras_on_a_list_call_follow_every_page(api: MockAPI) -> None:
     api.route(
         "GET",

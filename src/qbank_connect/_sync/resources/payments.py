@@ -264,12 +264,16 @@ class Payments(Resource):
         timeout: float = 300.0,
         poll_interval: float = 2.0,
         max_poll_interval: float = 30.0,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Payment:
         """Poll a payment until it is final (``P_COMPLETED`` or ``P_FAILED``) and return it.
 
         The interval grows by half each poll, up to ``max_poll_interval``. After ``timeout``
         seconds it raises :class:`~qbank_connect.errors.QBankPaymentWaitTimeout`, which carries
-        the last payment seen. This is the recovery for an idempotency conflict::
+        the last payment seen. The extras go with every poll. This is the recovery for an
+        idempotency conflict::
 
             try:
                 payment = client.payments.create_ach(request=ach, idempotency_key=key)
@@ -284,7 +288,12 @@ class Payments(Resource):
         interval = max(poll_interval, 0.001)
         payment: Payment | None = None
         while True:
-            payment = self.get(payment_id)
+            payment = self.get(
+                payment_id,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            )
             if payment.is_final:
                 return payment
             remaining = deadline - time.monotonic()
