@@ -281,6 +281,8 @@ LEGACY_SUITES = [
         "auth",
         "resources",
         "pipeline",
+        "extras",
+        "hooks",
     )
 ]
 

@@ -96,6 +96,8 @@ RULES: tuple[Rule, ...] = (
     Rule("name", "open_async_journal", "open_journal"),
     Rule("name", "asynccontextmanager", "contextmanager"),
     Rule("name", "async_call_blocking", "call_blocking"),  # a worker thread -> a direct call
+    Rule("name", "run_hooks_async", "run_hooks"),  # coroutine hooks -> plain functions only
+    Rule("name", "async_hooks_of", "hooks_of"),
     # -- prose (docstrings and comments) ----------------------------------------------------
     # Examples in docstrings: `await client.x()` -> `client.x()`, but "and await a decision" stays.
     Rule("prose", re.compile(r"\bawait (?=[A-Za-z_][\w.]*[.(\[])"), ""),

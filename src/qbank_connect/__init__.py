@@ -25,6 +25,7 @@ from .errors import (
     QBankConflictError,
     QBankConnectionError,
     QBankError,
+    QBankHookAbort,
     QBankIdempotencyConflict,
     QBankIdempotencyKeyReuseError,
     QBankInsufficientFundsError,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from . import journal, models, sandbox, webhooks
     from ._async.client import AsyncQBankConnect
     from ._async.pagination import AsyncPage
+    from ._hooks import CallInfo
     from ._paginator import AsyncPaginator
     from ._response import RawResponse
     from ._sync.client import QBankConnect
@@ -61,6 +63,7 @@ __all__ = [
     "AsyncPage",
     "AsyncPaginator",
     "AsyncQBankConnect",
+    "CallInfo",
     "Page",
     "QBankAPIError",
     "QBankAuthenticationError",
@@ -72,6 +75,7 @@ __all__ = [
     "QBankConnectClient",
     "QBankConnectionError",
     "QBankError",
+    "QBankHookAbort",
     "QBankIdempotencyConflict",
     "QBankIdempotencyKeyReuseError",
     "QBankInsufficientFundsError",
@@ -113,6 +117,7 @@ _LAZY = {
     "journal": (".journal", None),
     "AsyncPage": ("._async.pagination", "AsyncPage"),
     "AsyncPaginator": ("._paginator", "AsyncPaginator"),
+    "CallInfo": ("._hooks", "CallInfo"),
     "Page": ("._sync.pagination", "Page"),
     "RawResponse": ("._response", "RawResponse"),
     "sandbox": (".sandbox", None),

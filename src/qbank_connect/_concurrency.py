@@ -167,5 +167,18 @@ def blocking_check() -> None:
             "the blocking QBankConnect client was called inside a running event loop, which it "
             "blocks until QBank answers; use AsyncQBankConnect (await client.<resource>...) there",
             RuntimeWarning,
-            stacklevel=6,  # blocking_check < _send < request < resource helper < method < caller
+            stacklevel=_caller_level(),
         )
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside this package: the caller's line, however
+    many layers the call went through (a resource method, ``client.request()``, a page)."""
+    frame = sys._getframe(2)
+    level = 2
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        "qbank_connect."
+    ):
+        frame = frame.f_back
+        level += 1
+    return level

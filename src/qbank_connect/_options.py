@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     import httpx2
 
+    from ._hooks import Hooks
     from ._upload import AchUpload
 
 __all__ = ["RequestOptions"]
@@ -26,7 +27,8 @@ class RequestOptions(NamedTuple):
     path: str
     """The path as sent, ids percent-encoded, e.g. ``/balances/acc_operating``."""
     operation: str
-    """The contract's operationId, e.g. ``createAchPayment``."""
+    """The contract's operationId, e.g. ``createAchPayment`` (``""`` for a ``client.request()``
+    to a path the SDK does not know)."""
     url_template: str
     """The spec's path template, e.g. ``/balances/{account_id}`` (for logs and traces)."""
     params: Mapping[str, str] | None = None
@@ -41,3 +43,7 @@ class RequestOptions(NamedTuple):
     """The caller's business identity of the instruction (the payment journal's key)."""
     timeout: httpx2.Timeout | None = None
     max_retries: int | None = None
+    extra_headers: Mapping[str, str] | None = None
+    """The caller's ``extra_headers=``, checked (never one the SDK sets)."""
+    hooks: Hooks | None = None
+    """The client's hooks; ``None`` when it has none (the pipeline then builds no hook state)."""

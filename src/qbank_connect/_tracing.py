@@ -41,6 +41,7 @@ from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
+from . import _operations
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -67,25 +68,8 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.27.0"
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 """The semantic conventions' advised boundaries for ``http.client.request.duration``."""
 
-# One row per API operation (spec/openapi.yaml): method, URL template, operationId.
-_OPERATIONS = (
-    ("POST", "/token", "createToken"),
-    ("GET", "/accounts", "listAccounts"),
-    ("GET", "/accounts/{account_id}", "getAccount"),
-    ("GET", "/balances/{account_id}", "getBalance"),
-    ("GET", "/transactions", "listTransactions"),
-    ("GET", "/payments", "listPayments"),
-    ("GET", "/payments/{payment_id}", "getPayment"),
-    ("POST", "/payments/ach", "createAchPayment"),
-    ("POST", "/payments/ach/files", "uploadAchFile"),
-    ("POST", "/payments/wire", "createWirePayment"),
-    ("POST", "/transfers", "createTransfer"),
-    ("POST", "/positivepay/issues", "createCheckIssue"),
-    ("GET", "/positivepay/exceptions", "listCheckExceptions"),
-)
-# Fixed paths by (method, path); templates ending in one "{id}" segment by (method, parent path).
-_FIXED = {(m, t): (t, op) for m, t, op in _OPERATIONS if "{" not in t}
-_BY_PARENT = {(m, t.rpartition("/")[0]): (t, op) for m, t, op in _OPERATIONS if "{" in t}
+# (method, URL template, operationId) of each operation: a view of the SDK's one table.
+_OPERATIONS = tuple((op.method, op.path, op.operation_id) for op in _operations.OPERATIONS)
 
 
 def route(method: str, path: str) -> tuple[str | None, str | None]:
@@ -95,11 +79,8 @@ def route(method: str, path: str) -> tuple[str | None, str | None]:
 
         route("GET", "/balances/acc_operating")   # ("/balances/{account_id}", "getBalance")
     """
-    found = _FIXED.get((method, path))
-    if found is None:
-        parent, _, last = path.rpartition("/")
-        found = _BY_PARENT.get((method, parent)) if last else None
-    return found if found is not None else (None, None)
+    found = _operations.route(method, path)
+    return (None, None) if found is None else (found.path, found.operation_id)
 
 
 class Server(NamedTuple):

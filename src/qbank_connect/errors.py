@@ -36,6 +36,7 @@ __all__ = [
     "QBankConflictError",
     "QBankConnectionError",
     "QBankError",
+    "QBankHookAbort",
     "QBankIdempotencyConflict",
     "QBankIdempotencyKeyReuseError",
     "QBankInsufficientFundsError",
@@ -68,6 +69,18 @@ __all__ = [
 
 class QBankError(Exception):
     """Base of every exception the SDK raises."""
+
+
+class QBankHookAbort(QBankError):
+    """Raised by a ``request`` hook to veto the call: the SDK sends nothing more and the call
+    raises this exception (sent by no other hook, it is logged and ignored like any error).
+
+    Example::
+
+        def no_wires_on_friday(info: CallInfo) -> None:
+            if info.operation == "createWirePayment" and date.today().weekday() == 4:
+                raise QBankHookAbort("no wires on Fridays")
+    """
 
 
 class QBankRequestError(QBankError):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 import os
 import ssl
+import uuid
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import httpx2
 
@@ -22,7 +23,10 @@ from .._config import (
     validate_max_retries,
     validate_scopes,
 )
+from .._generic import check_cast_to, generic_options, json_answer
+from .._hooks import Hook, async_hooks_of
 from .._logging import setup_logging_from_env
+from .._response import parse_model
 from .auth import AsyncOAuthTokens, AsyncStaticTokens, AsyncTokenEndpoint, AsyncTokens
 from .http import AsyncHTTP
 from .requester import AsyncRequester
@@ -43,6 +47,7 @@ from .resources import (
 
 if TYPE_CHECKING:
     import httpx
+    import pydantic
 
     from .._private_key_jwt import PrivateKey
     from .._stores.journal import JournalEntry, RecoveryResult
@@ -52,6 +57,8 @@ if TYPE_CHECKING:
     from .stores.token_cache import AsyncSharedTokens, AsyncTokenStore
 
 __all__ = ["AsyncQBankConnect"]
+
+M = TypeVar("M", bound="pydantic.BaseModel")
 
 
 class AsyncQBankConnect:
@@ -102,6 +109,9 @@ class AsyncQBankConnect:
         token_cache: share tokens between processes: ``"sqlite:///..."``, ``"redis://..."``,
             ``"postgresql://..."`` or an :class:`~qbank_connect.token_cache.AsyncTokenStore`
             (see docs/exactly-once.md).
+        hooks: functions told about every call: ``{"request": [...], "response": [...],
+            "error": [...]}``, each given a :class:`~qbank_connect.CallInfo` (plain functions
+            or coroutine functions; see docs/advanced.md).
     """
 
     accounts: AsyncAccounts
@@ -144,8 +154,10 @@ class AsyncQBankConnect:
         private_key: PrivateKey | None = None,
         private_key_id: str | None = None,
         private_key_alg: str | None = None,
+        hooks: Mapping[str, Sequence[Hook]] | None = None,
     ) -> None:
         setup_logging_from_env()
+        self._hooks = async_hooks_of(hooks)
         self.base_url = resolve_base_url(base_url, environment)
         self.timeout = resolve_timeout(timeout)
         self.max_retries = validate_max_retries(max_retries)
@@ -212,17 +224,19 @@ class AsyncQBankConnect:
                     scopes=validate_scopes(scopes),
                     base_url=self.base_url,
                 )
+        opened: AsyncJournal | None = None
+        if journal is not None:
+            from .stores.journal import open_async_journal  # only clients with a journal load it
+
+            opened = open_async_journal(journal)
         self._requester = AsyncRequester(
             http,
             tokens,
             base_url=self.base_url,
             default_headers=default_headers,
             max_retry_after=max_retry_after,
+            journal=opened,
         )
-        if journal is not None:
-            from .stores.journal import open_async_journal  # only clients with a journal load it
-
-            self._requester.journal = open_async_journal(journal)
         self._owns_journal = isinstance(journal, str)
         if webhook_secret is None:
             webhook_secret = os.environ.get("QBANK_WEBHOOK_SECRET") or None
@@ -231,13 +245,18 @@ class AsyncQBankConnect:
         self._bind_resources()
 
     def _bind_resources(self) -> None:
-        requester, timeout, max_retries = self._requester, self.timeout, self.max_retries
-        self.accounts = AsyncAccounts(requester, timeout=timeout, max_retries=max_retries)
-        self.balances = AsyncBalances(requester, timeout=timeout, max_retries=max_retries)
-        self.transactions = AsyncTransactions(requester, timeout=timeout, max_retries=max_retries)
-        self.payments = AsyncPayments(requester, timeout=timeout, max_retries=max_retries)
-        self.transfers = AsyncTransfers(requester, timeout=timeout, max_retries=max_retries)
-        self.positive_pay = AsyncPositivePay(requester, timeout=timeout, max_retries=max_retries)
+        requester = self._requester
+        limits: dict[str, Any] = {
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "hooks": self._hooks,
+        }
+        self.accounts = AsyncAccounts(requester, **limits)
+        self.balances = AsyncBalances(requester, **limits)
+        self.transactions = AsyncTransactions(requester, **limits)
+        self.payments = AsyncPayments(requester, **limits)
+        self.transfers = AsyncTransfers(requester, **limits)
+        self.positive_pay = AsyncPositivePay(requester, **limits)
         self.with_raw_response = AsyncQBankConnectWithRawResponse(self)
 
     @property
@@ -257,8 +276,11 @@ class AsyncQBankConnect:
         *,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        hooks: Mapping[str, Sequence[Hook]] | None = None,
     ) -> AsyncQBankConnect:
         """A copy with other defaults, sharing this client's connections and token cache.
+
+        ``hooks`` replaces the client's hooks in the copy (``hooks={}``: none).
 
         Example::
 
@@ -269,8 +291,97 @@ class AsyncQBankConnect:
             clone.timeout = resolve_timeout(timeout)
         if max_retries is not None:
             clone.max_retries = validate_max_retries(max_retries)
+        if hooks is not None:
+            clone._hooks = async_hooks_of(hooks)
         clone._bind_resources()
         return clone
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        json: object = None,
+        cast_to: type[M],
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
+        timeout: float | httpx2.Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> M: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        json: object = None,
+        cast_to: None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
+        timeout: float | httpx2.Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Any: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, object] | None = None,
+        json: object = None,
+        cast_to: type[M] | None = None,
+        idempotency_key: str | uuid.UUID | None = None,
+        reference: str | None = None,
+        timeout: float | httpx2.Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Call any path under the base URL (one the SDK does not wrap yet) through the whole
+        pipeline: token, retries, idempotency, journal, error mapping, tracing and hooks.
+
+        ``path`` is relative to the base URL (``"/payments/ach"``); an absolute URL, a
+        ``//host`` path or a ``..`` segment is refused. A ``POST`` carries an
+        ``Idempotency-Key`` (the operation's own rules for the SDK's transactional paths, where
+        ``reference=`` works with the journal too). The answer is ``cast_to`` (a model class)
+        or the decoded JSON, numbers with a fraction as ``Decimal``.
+
+        Example::
+
+            payment = await client.request(
+                "POST", "/transfers", cast_to=Payment, reference="sweep:2026-11-21",
+                json={"source_account_id": "acc_operating",
+                      "destination_account_id": "acc_payroll", "amount": "2500.00"},
+            )
+            raw = await client.request("GET", "/balances/acc_operating")   # a dict
+        """
+        check_cast_to(cast_to)
+        options = generic_options(
+            method,
+            path,
+            params=params,
+            json_body=json,
+            idempotency_key=idempotency_key,
+            reference=reference,
+            extra_headers=extra_headers,
+            timeout=self.timeout if timeout is None else resolve_timeout(timeout),
+            max_retries=(
+                self.max_retries if max_retries is None else validate_max_retries(max_retries)
+            ),
+        )._replace(hooks=self._hooks)
+        requester = self._requester
+        key = requester.key_for(options)
+        if cast_to is None:
+            return await requester.call(options, key, lambda response: json_answer(response, key))
+        model = cast_to
+        return await requester.call(
+            options, key, lambda response: parse_model(model, response, key)
+        )
 
     @property
     def journal(self) -> AsyncJournal | None:
@@ -307,8 +418,12 @@ class AsyncQBankConnect:
 
         requester, timeout, max_retries = self._requester, self.timeout, self.max_retries
 
+        hooks = self._hooks
+
         async def send(entry: JournalEntry, key: str) -> httpx2.Response:
-            return await requester.resend(entry, key, timeout=timeout, max_retries=max_retries)
+            return await requester.resend(
+                entry, key, timeout=timeout, max_retries=max_retries, hooks=hooks
+            )
 
         def model(operation: str) -> type[Any] | None:
             found = RECOVERABLE.get(operation)
@@ -316,14 +431,18 @@ class AsyncQBankConnect:
 
         return await recover_journal(journal, send, model)
 
-    async def authenticate(self) -> None:
+    async def authenticate(self) -> list[str] | None:
         """Fetch a token now, e.g. to check the credentials at start-up (calls do it anyway).
+
+        Returns the scopes the token grants (``None`` when the server did not say, or with
+        ``token=``); never the token itself.
 
         Example::
 
-            await client.authenticate()   # raises QBankTokenError on bad credentials
+            scopes = await client.authenticate()   # raises QBankTokenError on bad credentials
         """
-        await self._requester.tokens.get()
+        token = await self._requester.tokens.get()
+        return None if token.scope is None else token.scope.split()
 
     async def reload_client_cert(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
         """Rotate the client certificate without a restart: read the ``client_cert=`` files

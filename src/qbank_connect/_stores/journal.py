@@ -17,8 +17,9 @@ from typing import Any, Literal
 import httpx2
 
 from .. import errors
+from .._operations import OPERATIONS
 from .._upload import AchUpload
-from ..models import CheckIssue, Payment, ResponseModel
+from ..models import ResponseModel
 
 __all__ = [
     "KEY_RETENTION",
@@ -241,13 +242,11 @@ def upload_record(upload: AchUpload, fields: Mapping[str, str]) -> tuple[str, st
 
 
 RECOVERABLE: dict[str, tuple[str, type[ResponseModel]]] = {
-    "createAchPayment": ("/payments/ach", Payment),
-    "createWirePayment": ("/payments/wire", Payment),
-    "createTransfer": ("/transfers", Payment),
-    "createCheckIssue": ("/positivepay/issues", CheckIssue),
+    op.operation_id: (op.path, op.model) for op in OPERATIONS if op.recoverable
 }
-"""What ``recover()`` can send again from the journal alone: operation -> (path, model). An
-upload (``uploadAchFile``) needs its file, which the journal does not keep."""
+"""What ``recover()`` can send again from the journal alone: operation -> (path, model), a view
+of the operation table. An upload (``uploadAchFile``) needs its file, which the journal does not
+keep."""
 
 
 def outcome_from_response(response: httpx2.Response) -> JournalOutcome:

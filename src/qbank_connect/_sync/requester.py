@@ -16,6 +16,7 @@ import pydantic
 from .. import _tracing
 from .._concurrency import blocking_check, sleep
 from .._config import user_agent
+from .._hooks import HookedCall, Hooks, run_hooks
 from .._idempotency import idempotency_key_for, new_idempotency_key
 from .._logging import logger
 from .._options import RequestOptions
@@ -55,6 +56,7 @@ class Requester:
         base_url: str,
         default_headers: Mapping[str, str] | None,
         max_retry_after: float,
+        journal: Journal | None = None,
     ) -> None:
         self.http = http
         self.tokens = tokens
@@ -64,7 +66,7 @@ class Requester:
         headers = {"Accept": _JSON, "User-Agent": user_agent()}
         headers.update(default_headers or {})
         self._headers = headers
-        self.journal: Journal | None = None
+        self.journal = journal
         """The client's payment journal (``journal=``): calls with a ``reference`` go through it."""
 
     def request(self, options: RequestOptions, cast_to: type[M]) -> M:
@@ -72,12 +74,68 @@ class Requester:
 
         Inside ``with_raw_response`` the answer is a :class:`RawResponse` instead (the public
         wrappers type it so)."""
-        key = self._key(options)
-        if options.reference is not None and self.journal is not None:
-            return self._journaled(options, cast_to, key)
-        return self._send(options, key, lambda response: parse_model(cast_to, response, key))
+        key = self.key_for(options)
 
-    def _journaled(self, options: RequestOptions, cast_to: type[M], key: str | None) -> M:
+        def parse(response: httpx2.Response) -> M:
+            return parse_model(cast_to, response, key)
+
+        if options.hooks is None:  # the common case: no hook state at all
+            if options.reference is not None and self.journal is not None:
+                return self._journaled(options, parse, key, None)
+            return self._send(options, key, parse, None)
+        return self._hooked_call(options, key, parse)
+
+    def call(
+        self, options: RequestOptions, key: str | None, parse: Callable[[httpx2.Response], R]
+    ) -> R:
+        """Send the call under ``key`` (journaled when it has a reference and the client a
+        journal) and ``parse`` its 2xx answer; tell the hooks, if the client has any."""
+        if options.hooks is None:
+            if options.reference is not None and self.journal is not None:
+                return self._journaled(options, parse, key, None)
+            return self._send(options, key, parse, None)
+        return self._hooked_call(options, key, parse)
+
+    def _hooked_call(
+        self, options: RequestOptions, key: str | None, parse: Callable[[httpx2.Response], R]
+    ) -> R:
+        assert options.hooks is not None
+        call: HookedCall | None = None
+        try:
+            call = self._hooked(options, options.hooks, key)
+            if options.reference is not None and self.journal is not None:
+                return self._journaled(options, parse, key, call)
+            return self._send(options, key, parse, call)
+        except Exception as error:
+            _report_final(options.hooks, call, options, key, error)
+            raise
+
+    @staticmethod
+    def _hooked(options: RequestOptions, hooks: Hooks, key: str | None) -> HookedCall:
+        """The hook state of a call; its first attempt's ``request`` hooks run now, before the
+        journal records the call or a token is fetched, so a veto leaves no trace."""
+        call = HookedCall(
+            hooks,
+            method=options.method,
+            path=options.path,
+            operation=options.operation,
+            key=key,
+            reference=options.reference,
+        )
+        if hooks.request:
+            call.attempt = 1
+            run_hooks("request", hooks.request, call.info())
+            call.attempt = 0
+        call.first_ran = True
+        return call
+
+    def _journaled(
+        self,
+        options: RequestOptions,
+        parse: Callable[[httpx2.Response], R],
+        key: str | None,
+        call: HookedCall | None,
+    ) -> R:
         """A call with a reference on a client with a journal: recorded before its first
         attempt, answered from the journal once settled (``docs/exactly-once.md``)."""
         from .stores.journal_calls import call_journaled, journal_entry
@@ -90,14 +148,11 @@ class Requester:
         def send(key: str) -> httpx2.Response:
             token = RAW.set(False)  # the journal needs the answer itself, raw or not
             try:
-                return self._send(options._replace(idempotency_key=key), key, _itself)
+                return self._send(options._replace(idempotency_key=key), key, _itself, call)
             finally:
                 RAW.reset(token)
 
         response = call_journaled(self.journal, entry, send)
-
-        def parse(response: httpx2.Response) -> M:
-            return parse_model(cast_to, response, key)
 
         if raw:
             answer = RawResponse(
@@ -107,11 +162,17 @@ class Requester:
                 retries_taken=0,
                 elapsed=timedelta(seconds=time.monotonic() - started),
             )
-            return cast(M, answer)
+            return cast(R, answer)
         return parse(response)
 
     def resend(
-        self, entry: JournalEntry, key: str, *, timeout: httpx2.Timeout, max_retries: int
+        self,
+        entry: JournalEntry,
+        key: str,
+        *,
+        timeout: httpx2.Timeout,
+        max_retries: int,
+        hooks: Hooks | None = None,
     ) -> httpx2.Response:
         """Send a journaled JSON call again from its entry, under ``key`` (``recover()``)."""
         path = RECOVERABLE[entry.operation][0]
@@ -125,10 +186,26 @@ class Requester:
             idempotency_key=key,
             timeout=timeout,
             max_retries=max_retries,
+            reference=entry.reference,
+            hooks=hooks,
         )
         token = RAW.set(False)
         try:
-            return self._send(options, key, _itself)
+            if hooks is None:
+                return self._send(options, key, _itself, None)
+            call = HookedCall(
+                hooks,
+                method="POST",
+                path=path,
+                operation=entry.operation,
+                key=key,
+                reference=entry.reference,
+            )
+            try:
+                return self._send(options, key, _itself, call)
+            except Exception as error:
+                _report_final(hooks, call, options, key, error)
+                raise
         finally:
             RAW.reset(token)
 
@@ -153,11 +230,14 @@ class Requester:
             envelope = parse_model(cast_to, response, None)
             return Page(envelope.data, envelope.next_cursor, fetch)
 
-        return self._send(options, None, parse)
+        if options.hooks is None:
+            return self._send(options, None, parse, None)
+        return self._hooked_call(options, None, parse)
 
     # -- the pipeline ----------------------------------------------------------------------
 
-    def _key(self, options: RequestOptions) -> str | None:
+    def key_for(self, options: RequestOptions) -> str | None:
+        """The call's ``Idempotency-Key``: the caller's, derived from its reference, or new."""
         if not options.transactional:
             return None
         if options.idempotency_key is not None:
@@ -172,6 +252,7 @@ class Requester:
         options: RequestOptions,
         key: str | None,
         parse: Callable[[httpx2.Response], R],
+        hooked: HookedCall | None,
     ) -> R:
         blocking_check()
         # OpenTelemetry (_tracing): the call's span around every attempt; None when tracing is off.
@@ -184,9 +265,9 @@ class Requester:
             url_template=options.url_template,
         )
         if call is None:
-            return self._attempts(options, key, parse, None)
+            return self._attempts(options, key, parse, None, hooked)
         try:
-            result = self._attempts(options, key, parse, call)
+            result = self._attempts(options, key, parse, call, hooked)
         except BaseException as exc:
             call.end(exc)
             raise
@@ -199,6 +280,7 @@ class Requester:
         key: str | None,
         parse: Callable[[httpx2.Response], R],
         call: _tracing.CallSpan | None,
+        hooked: HookedCall | None,
     ) -> R:
         method, path = options.method, options.path
         started = time.monotonic()
@@ -208,6 +290,8 @@ class Requester:
         max_retries = options.max_retries
         upload = options.upload
         headers = dict(self._headers)
+        if options.extra_headers is not None:
+            headers.update(options.extra_headers)
         if key is not None:
             headers["Idempotency-Key"] = key
         if options.json_body is not None:
@@ -216,6 +300,10 @@ class Requester:
         retries = 0
         replayed_401 = False
         while True:
+            if hooked is not None:
+                hooked.attempt += 1
+                if hooked.hooks.request and (hooked.attempt > 1 or not hooked.first_ran):
+                    run_hooks("request", hooked.hooks.request, hooked.info())
             token = self.tokens.get()
             headers["Authorization"] = token.authorization
             attempt = None if call is None else call.start_attempt(headers)  # + traceparent
@@ -225,6 +313,7 @@ class Requester:
                     url,
                     headers=headers,
                     timeout=timeout,
+                    params=options.params,
                     files={"file": (upload.file_name, upload.body(), "text/plain")},
                     data=dict(options.upload_fields or {}),
                 )
@@ -238,6 +327,11 @@ class Requester:
                     content=options.json_body,
                 )
             response, failure = self.http.send(request, key, retries, attempt)
+            if hooked is not None and response is not None and hooked.hooks.response:
+                info = hooked.info(
+                    status=response.status_code, request_id=response.headers.get("request-id")
+                )
+                run_hooks("response", hooked.hooks.response, info)
             if response is not None and response.status_code < 300:
                 self._log_done(method, path, response, key, retries, started)
                 if RAW.get():
@@ -260,6 +354,8 @@ class Requester:
             ):
                 # The token was refused: drop it (only if no one replaced it yet) and replay once.
                 replayed_401 = True
+                if hooked is not None and hooked.hooks.error:
+                    _report_attempt(hooked, response, failure, key, retries)
                 self.tokens.invalidate(token)
                 if upload is not None and not upload.rewindable:
                     raise _not_rewindable(error_from_response(response, idempotency_key=key))
@@ -278,10 +374,14 @@ class Requester:
                     failure = error_from_response(
                         response, idempotency_key=key, retries_taken=retries
                     )
+                if hooked is not None and hooked.hooks.error:
+                    _report_attempt(hooked, response, failure, key, retries)
                 if delay is not None:
                     raise _not_rewindable(failure)
                 self._log_failed(method, path, response, key, retries, started)
                 raise failure
+            if hooked is not None and hooked.hooks.error:
+                _report_attempt(hooked, response, failure, key, retries)
             if logger.isEnabledFor(logging.INFO):
                 logger.info(
                     "retrying %s %s in %.2fs (retry %d of %d, after %s, idempotency_key=%s)",
@@ -343,6 +443,53 @@ class Requester:
 
 def _itself(response: httpx2.Response) -> httpx2.Response:
     return response
+
+
+def _report_attempt(
+    hooked: HookedCall,
+    response: httpx2.Response | None,
+    failure: QBankError | None,
+    key: str | None,
+    retries: int,
+) -> None:
+    """Tell the ``error`` hooks of a failed attempt (another may follow)."""
+    if failure is None:
+        assert response is not None
+        failure = error_from_response(response, idempotency_key=key, retries_taken=retries)
+    info = hooked.info(
+        status=None if response is None else response.status_code,
+        request_id=None if response is None else response.headers.get("request-id"),
+        error=failure,
+    )
+    run_hooks("error", hooked.hooks.error, info)
+
+
+def _report_final(
+    hooks: Hooks,
+    hooked: HookedCall | None,
+    options: RequestOptions,
+    key: str | None,
+    error: Exception,
+) -> None:
+    """Tell the ``error`` hooks of the error the call raises (``final=True``)."""
+    if not hooks.error:
+        return
+    if hooked is None:  # the first request hook itself failed the call (a veto)
+        hooked = HookedCall(
+            hooks,
+            method=options.method,
+            path=options.path,
+            operation=options.operation,
+            key=key,
+            reference=options.reference,
+        )
+    info = hooked.info(
+        status=getattr(error, "status_code", None),
+        request_id=getattr(error, "request_id", None),
+        error=error,
+        final=True,
+    )
+    run_hooks("error", hooks.error, info)
 
 
 def _not_rewindable(error: QBankError) -> QBankError:

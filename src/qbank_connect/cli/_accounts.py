@@ -22,16 +22,13 @@ transactions = group("transactions", "Posted transactions.")
 def auth_check(*, target: Target, fmt: Format) -> None:
     """Fetch a token with the credentials and show what they grant (never the token itself)."""
     with connect(target) as client:
-        client.authenticate()
-        # The granted scopes are on the cached token (the token itself is never shown).
-        token: object = getattr(client._requester.tokens, "_token", None)
-        scope = getattr(token, "scope", None)
+        scopes = client.authenticate()  # the granted scopes, never the token itself
         emit(
             {
                 "client_id": client.client_id,
                 "base_url": client.base_url,
                 "authenticated": True,
-                "scopes": scope.split() if isinstance(scope, str) else None,
+                "scopes": scopes,
             },
             fmt,
         )

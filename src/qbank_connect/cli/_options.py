@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .._operations import operation as sdk_operation
 from ._connect import Target
 from ._errors import guard
 from ._output import Format
@@ -223,14 +224,16 @@ def command(
     api: bool = True,
     output: bool = True,
     operation: str | None = None,
-    transactional: bool = False,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register ``fn`` as ``group name`` with the shared options.
 
+    ``operation`` is the API operation it calls (its operationId, a row of the SDK's operation
+    table); a transactional one gets ``--idempotency-key`` and ``--reference``.
     ``fn`` receives its own parameters plus ``target`` (a :class:`Target`, for ``api``),
-    ``fmt`` (for ``output``) and ``key`` (the idempotency key, for ``transactional``).
+    ``fmt`` (for ``output``) and ``key`` (the idempotency key, for a transactional operation).
     Whatever it raises becomes one line on stderr and an exit code.
     """
+    transactional = operation is not None and sdk_operation(operation).transactional
 
     def decorate(fn: Callable[..., None]) -> Callable[..., None]:
         signature = inspect.signature(fn, eval_str=True)

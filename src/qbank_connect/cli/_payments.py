@@ -78,7 +78,7 @@ def payments_wait(
         emit(payment, fmt)
 
 
-@command(payments, "create-ach", operation="createAchPayment", transactional=True)
+@command(payments, "create-ach", operation="createAchPayment")
 def payments_create_ach(
     json_source: Annotated[
         str | None,
@@ -156,7 +156,7 @@ def payments_create_ach(
     send_json(json_source, target, fmt, key, lambda c: c.with_raw_response.payments.create_ach)
 
 
-@command(payments, "create-wire", operation="createWirePayment", transactional=True)
+@command(payments, "create-wire", operation="createWirePayment")
 def payments_create_wire(
     json_source: JsonSource, *, target: Target, fmt: Format, key: Keying
 ) -> None:
@@ -164,7 +164,7 @@ def payments_create_wire(
     send_json(json_source, target, fmt, key, lambda c: c.with_raw_response.payments.create_wire)
 
 
-@command(payments, "upload-ach", operation="uploadAchFile", transactional=True)
+@command(payments, "upload-ach", operation="uploadAchFile")
 def payments_upload_ach(
     file: Annotated[Path, typer.Argument(help="The NACHA file.", dir_okay=False)],
     account: Annotated[

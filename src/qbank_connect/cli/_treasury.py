@@ -17,13 +17,13 @@ transfers = group("transfers", "Moves between the client's own accounts.")
 positive_pay = group("positive-pay", "Positive Pay: issued checks and exceptions.")
 
 
-@command(transfers, "create", operation="createTransfer", transactional=True)
+@command(transfers, "create", operation="createTransfer")
 def transfers_create(json_source: JsonSource, *, target: Target, fmt: Format, key: Keying) -> None:
     """Move funds between two of the client's accounts (real time)."""
     send_json(json_source, target, fmt, key, lambda c: c.with_raw_response.transfers.create)
 
 
-@command(positive_pay, "create-issue", operation="createCheckIssue", transactional=True)
+@command(positive_pay, "create-issue", operation="createCheckIssue")
 def positive_pay_create_issue(
     json_source: JsonSource, *, target: Target, fmt: Format, key: Keying
 ) -> None:

@@ -102,6 +102,7 @@ class App:
         self.assertions = AssertionVerifier()
         if any(client.public_key is not None for client in clients.values()):
             AssertionVerifier.require()  # names the [jwt] extra at once
+        self.requests = 0
 
     def tick(self) -> int:
         """Run what the clock made due (ACH batches, slow wires)."""
@@ -136,6 +137,8 @@ class App:
 
     def _dispatch(self, request: Request) -> tuple[FaultDecision, Response | Pending]:
         request_id = str(uuid.uuid4())
+        with self.lock:
+            self.requests += 1
         found = None
         if request.path.startswith(self.base_path + "/"):
             found = route(request.method, request.path[len(self.base_path) :])

@@ -159,6 +159,12 @@ class Sandbox(Closing):
         with self._lock:
             return self._app.token_requests
 
+    @property
+    def requests(self) -> int:
+        """How many HTTP requests arrived, whatever their path (``POST /token`` included)."""
+        with self._lock:
+            return self._app.requests
+
     # inspection ----------------------------------------------------------------------------
     @property
     def webhook_outbox(self) -> list[WebhookDelivery]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx2
 
+from ..._operations import operation
 from ..._paginator import async_paginated
 from ..._response import async_raw_method
 from ..._validation import limit_param, path_id, query, text_param
@@ -13,6 +16,9 @@ from .base import AsyncResource
 
 __all__ = ["AsyncAccounts", "AsyncAccountsWithRawResponse"]
 
+_LIST = operation("listAccounts")
+_GET = operation("getAccount")
+
 
 class AsyncAccounts(AsyncResource):
     @async_paginated
@@ -21,6 +27,9 @@ class AsyncAccounts(AsyncResource):
         *,
         limit: int | None = None,
         cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncPage[Account]:
@@ -36,10 +45,12 @@ class AsyncAccounts(AsyncResource):
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
         return await self._list(
-            "/accounts",
+            _LIST,
             AccountList,
-            operation="listAccounts",
             params=params,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -48,6 +59,9 @@ class AsyncAccounts(AsyncResource):
         self,
         account_id: str,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Account:
@@ -59,10 +73,12 @@ class AsyncAccounts(AsyncResource):
             print(account.account_number_last4)
         """
         return await self._get(
-            "/accounts/" + path_id("account_id", account_id),
+            _GET,
             Account,
-            operation="getAccount",
-            url_template="/accounts/{account_id}",
+            path=_GET.url(account_id=path_id("account_id", account_id)),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )

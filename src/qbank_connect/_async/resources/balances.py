@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx2
 
+from ..._operations import operation
 from ..._response import async_raw_method
 from ..._validation import path_id
 from ...models import Balance
@@ -11,12 +14,17 @@ from .base import AsyncResource
 
 __all__ = ["AsyncBalances", "AsyncBalancesWithRawResponse"]
 
+_GET_BALANCE = operation("getBalance")
+
 
 class AsyncBalances(AsyncResource):
     async def get(
         self,
         account_id: str,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Balance:
@@ -28,10 +36,12 @@ class AsyncBalances(AsyncResource):
             print(balance.available, balance.ledger, balance.currency)
         """
         return await self._get(
-            "/balances/" + path_id("account_id", account_id),
+            _GET_BALANCE,
             Balance,
-            operation="getBalance",
-            url_template="/balances/{account_id}",
+            path=_GET_BALANCE.url(account_id=path_id("account_id", account_id)),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )

@@ -10,7 +10,7 @@ from typing import Any
 import httpx2
 
 from ..._concurrency import async_sleep
-from ..._options import RequestOptions
+from ..._operations import operation
 from ..._paginator import async_paginated
 from ..._response import async_raw_method
 from ..._upload import AchFileSource, AchUpload
@@ -29,6 +29,12 @@ from .base import AsyncResource
 
 __all__ = ["AsyncPayments", "AsyncPaymentsWithRawResponse"]
 
+_CREATE_ACH = operation("createAchPayment")
+_UPLOAD_ACH_FILE = operation("uploadAchFile")
+_CREATE_WIRE = operation("createWirePayment")
+_GET = operation("getPayment")
+_LIST = operation("listPayments")
+
 
 class AsyncPayments(AsyncResource):
     async def create_ach(
@@ -37,6 +43,9 @@ class AsyncPayments(AsyncResource):
         *,
         idempotency_key: str | uuid.UUID | None = None,
         reference: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -58,12 +67,14 @@ class AsyncPayments(AsyncResource):
         """
         body = coerce_body(AchPaymentRequest, request).to_wire()
         return await self._transact(
-            RequestOptions(
-                "POST", "/payments/ach", "createAchPayment", "/payments/ach", json_body=body
-            ),
+            _CREATE_ACH,
             Payment,
+            json_body=body,
             idempotency_key=idempotency_key,
             reference=reference,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -76,6 +87,9 @@ class AsyncPayments(AsyncResource):
         file_name: str | None = None,
         idempotency_key: str | uuid.UUID | None = None,
         reference: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AchFile:
@@ -101,17 +115,15 @@ class AsyncPayments(AsyncResource):
         )
         with AchUpload(file, file_name=file_name) as upload:
             return await self._transact(
-                RequestOptions(
-                    "POST",
-                    "/payments/ach/files",
-                    "uploadAchFile",
-                    "/payments/ach/files",
-                    upload=upload,
-                    upload_fields=fields,
-                ),
+                _UPLOAD_ACH_FILE,
                 AchFile,
+                upload=upload,
+                upload_fields=fields,
                 idempotency_key=idempotency_key,
                 reference=reference,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
             )
@@ -122,6 +134,9 @@ class AsyncPayments(AsyncResource):
         *,
         idempotency_key: str | uuid.UUID | None = None,
         reference: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -137,12 +152,14 @@ class AsyncPayments(AsyncResource):
         """
         body = coerce_body(WirePaymentRequest, request).to_wire()
         return await self._transact(
-            RequestOptions(
-                "POST", "/payments/wire", "createWirePayment", "/payments/wire", json_body=body
-            ),
+            _CREATE_WIRE,
             Payment,
+            json_body=body,
             idempotency_key=idempotency_key,
             reference=reference,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -151,6 +168,9 @@ class AsyncPayments(AsyncResource):
         self,
         payment_id: str,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -162,10 +182,12 @@ class AsyncPayments(AsyncResource):
             print(payment.status, payment.is_final)
         """
         return await self._get(
-            "/payments/" + payment_id_param(payment_id),
+            _GET,
             Payment,
-            operation="getPayment",
-            url_template="/payments/{payment_id}",
+            path=_GET.url(payment_id=payment_id_param(payment_id)),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -174,6 +196,9 @@ class AsyncPayments(AsyncResource):
         self,
         payment_id: str,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -183,7 +208,14 @@ class AsyncPayments(AsyncResource):
 
             payment = await client.payments.get_payment_status(conflict.transaction_id)
         """
-        return await self.get(payment_id, timeout=timeout, max_retries=max_retries)
+        return await self.get(
+            payment_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
     @async_paginated
     async def list(
@@ -193,6 +225,9 @@ class AsyncPayments(AsyncResource):
         status: PaymentStatus | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncPage[Payment]:
@@ -210,10 +245,12 @@ class AsyncPayments(AsyncResource):
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
         return await self._list(
-            "/payments",
+            _LIST,
             PaymentList,
-            operation="listPayments",
             params=params,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -225,12 +262,16 @@ class AsyncPayments(AsyncResource):
         timeout: float = 300.0,
         poll_interval: float = 2.0,
         max_poll_interval: float = 30.0,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Payment:
         """Poll a payment until it is final (``P_COMPLETED`` or ``P_FAILED``) and return it.
 
         The interval grows by half each poll, up to ``max_poll_interval``. After ``timeout``
         seconds it raises :class:`~qbank_connect.errors.QBankPaymentWaitTimeout`, which carries
-        the last payment seen. This is the recovery for an idempotency conflict::
+        the last payment seen. The extras go with every poll. This is the recovery for an
+        idempotency conflict::
 
             try:
                 payment = await client.payments.create_ach(request=ach, idempotency_key=key)
@@ -245,7 +286,12 @@ class AsyncPayments(AsyncResource):
         interval = max(poll_interval, 0.001)
         payment: Payment | None = None
         while True:
-            payment = await self.get(payment_id)
+            payment = await self.get(
+                payment_id,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            )
             if payment.is_final:
                 return payment
             remaining = deadline - time.monotonic()

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx2
 
-from ..._options import RequestOptions
+from ..._operations import operation
 from ..._paginator import async_paginated
 from ..._response import async_raw_method
 from ..._validation import coerce_body, limit_param, query, text_param
@@ -18,6 +18,9 @@ from .base import AsyncResource
 
 __all__ = ["AsyncPositivePay", "AsyncPositivePayWithRawResponse"]
 
+_CREATE_ISSUE = operation("createCheckIssue")
+_LIST_EXCEPTIONS = operation("listCheckExceptions")
+
 
 class AsyncPositivePay(AsyncResource):
     async def create_issue(
@@ -26,6 +29,9 @@ class AsyncPositivePay(AsyncResource):
         *,
         idempotency_key: str | uuid.UUID | None = None,
         reference: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> CheckIssue:
@@ -41,16 +47,14 @@ class AsyncPositivePay(AsyncResource):
         """
         body = coerce_body(CheckIssueRequest, request).to_wire()
         return await self._transact(
-            RequestOptions(
-                "POST",
-                "/positivepay/issues",
-                "createCheckIssue",
-                "/positivepay/issues",
-                json_body=body,
-            ),
+            _CREATE_ISSUE,
             CheckIssue,
+            json_body=body,
             idempotency_key=idempotency_key,
             reference=reference,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -62,6 +66,9 @@ class AsyncPositivePay(AsyncResource):
         account_id: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncPage[CheckException]:
@@ -78,10 +85,12 @@ class AsyncPositivePay(AsyncResource):
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
         return await self._list(
-            "/positivepay/exceptions",
+            _LIST_EXCEPTIONS,
             CheckExceptionList,
-            operation="listCheckExceptions",
             params=params,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )

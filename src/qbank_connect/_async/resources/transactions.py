@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import httpx2
 
+from ..._operations import operation
 from ..._paginator import async_paginated
 from ..._response import async_raw_method
 from ..._validation import date_range_params, limit_param, query, text_param
@@ -14,6 +16,8 @@ from ..pagination import AsyncPage
 from .base import AsyncResource
 
 __all__ = ["AsyncTransactions", "AsyncTransactionsWithRawResponse"]
+
+_LIST = operation("listTransactions")
 
 
 class AsyncTransactions(AsyncResource):
@@ -26,6 +30,9 @@ class AsyncTransactions(AsyncResource):
         to_date: date | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncPage[Transaction]:
@@ -47,10 +54,12 @@ class AsyncTransactions(AsyncResource):
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
         return await self._list(
-            "/transactions",
+            _LIST,
             TransactionList,
-            operation="listTransactions",
             params=params,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )

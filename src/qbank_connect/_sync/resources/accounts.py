@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx2
 
+from ..._operations import operation
 from ..._paginator import paginated
 from ..._response import raw_method
 from ..._validation import limit_param, path_id, query, text_param
@@ -15,6 +18,9 @@ from .base import Resource
 
 __all__ = ["Accounts", "AccountsWithRawResponse"]
 
+_LIST = operation("listAccounts")
+_GET = operation("getAccount")
+
 
 class Accounts(Resource):
     @paginated
@@ -23,6 +29,9 @@ class Accounts(Resource):
         *,
         limit: int | None = None,
         cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Page[Account]:
@@ -38,10 +47,12 @@ class Accounts(Resource):
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
         return self._list(
-            "/accounts",
+            _LIST,
             AccountList,
-            operation="listAccounts",
             params=params,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -50,6 +61,9 @@ class Accounts(Resource):
         self,
         account_id: str,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Account:
@@ -61,10 +75,12 @@ class Accounts(Resource):
             print(account.account_number_last4)
         """
         return self._get(
-            "/accounts/" + path_id("account_id", account_id),
+            _GET,
             Account,
-            operation="getAccount",
-            url_template="/accounts/{account_id}",
+            path=_GET.url(account_id=path_id("account_id", account_id)),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )

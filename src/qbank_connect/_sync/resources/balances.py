@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx2
 
+from ..._operations import operation
 from ..._response import raw_method
 from ..._validation import path_id
 from ...models import Balance
@@ -13,12 +16,17 @@ from .base import Resource
 
 __all__ = ["Balances", "BalancesWithRawResponse"]
 
+_GET_BALANCE = operation("getBalance")
+
 
 class Balances(Resource):
     def get(
         self,
         account_id: str,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Balance:
@@ -30,10 +38,12 @@ class Balances(Resource):
             print(balance.available, balance.ledger, balance.currency)
         """
         return self._get(
-            "/balances/" + path_id("account_id", account_id),
+            _GET_BALANCE,
             Balance,
-            operation="getBalance",
-            url_template="/balances/{account_id}",
+            path=_GET_BALANCE.url(account_id=path_id("account_id", account_id)),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )

@@ -12,7 +12,7 @@ from typing import Any
 import httpx2
 
 from ..._concurrency import sleep
-from ..._options import RequestOptions
+from ..._operations import operation
 from ..._paginator import paginated
 from ..._response import raw_method
 from ..._upload import AchFileSource, AchUpload
@@ -31,6 +31,12 @@ from .base import Resource
 
 __all__ = ["Payments", "PaymentsWithRawResponse"]
 
+_CREATE_ACH = operation("createAchPayment")
+_UPLOAD_ACH_FILE = operation("uploadAchFile")
+_CREATE_WIRE = operation("createWirePayment")
+_GET = operation("getPayment")
+_LIST = operation("listPayments")
+
 
 class Payments(Resource):
     def create_ach(
@@ -39,6 +45,9 @@ class Payments(Resource):
         *,
         idempotency_key: str | uuid.UUID | None = None,
         reference: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -60,12 +69,14 @@ class Payments(Resource):
         """
         body = coerce_body(AchPaymentRequest, request).to_wire()
         return self._transact(
-            RequestOptions(
-                "POST", "/payments/ach", "createAchPayment", "/payments/ach", json_body=body
-            ),
+            _CREATE_ACH,
             Payment,
+            json_body=body,
             idempotency_key=idempotency_key,
             reference=reference,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -78,6 +89,9 @@ class Payments(Resource):
         file_name: str | None = None,
         idempotency_key: str | uuid.UUID | None = None,
         reference: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AchFile:
@@ -103,17 +117,15 @@ class Payments(Resource):
         )
         with AchUpload(file, file_name=file_name) as upload:
             return self._transact(
-                RequestOptions(
-                    "POST",
-                    "/payments/ach/files",
-                    "uploadAchFile",
-                    "/payments/ach/files",
-                    upload=upload,
-                    upload_fields=fields,
-                ),
+                _UPLOAD_ACH_FILE,
                 AchFile,
+                upload=upload,
+                upload_fields=fields,
                 idempotency_key=idempotency_key,
                 reference=reference,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
             )
@@ -124,6 +136,9 @@ class Payments(Resource):
         *,
         idempotency_key: str | uuid.UUID | None = None,
         reference: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -139,12 +154,14 @@ class Payments(Resource):
         """
         body = coerce_body(WirePaymentRequest, request).to_wire()
         return self._transact(
-            RequestOptions(
-                "POST", "/payments/wire", "createWirePayment", "/payments/wire", json_body=body
-            ),
+            _CREATE_WIRE,
             Payment,
+            json_body=body,
             idempotency_key=idempotency_key,
             reference=reference,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -153,6 +170,9 @@ class Payments(Resource):
         self,
         payment_id: str,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -164,10 +184,12 @@ class Payments(Resource):
             print(payment.status, payment.is_final)
         """
         return self._get(
-            "/payments/" + payment_id_param(payment_id),
+            _GET,
             Payment,
-            operation="getPayment",
-            url_template="/payments/{payment_id}",
+            path=_GET.url(payment_id=payment_id_param(payment_id)),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -176,6 +198,9 @@ class Payments(Resource):
         self,
         payment_id: str,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -185,7 +210,14 @@ class Payments(Resource):
 
             payment = client.payments.get_payment_status(conflict.transaction_id)
         """
-        return self.get(payment_id, timeout=timeout, max_retries=max_retries)
+        return self.get(
+            payment_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
     @paginated
     def list(
@@ -195,6 +227,9 @@ class Payments(Resource):
         status: PaymentStatus | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Page[Payment]:
@@ -212,10 +247,12 @@ class Payments(Resource):
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
         return self._list(
-            "/payments",
+            _LIST,
             PaymentList,
-            operation="listPayments",
             params=params,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -227,12 +264,16 @@ class Payments(Resource):
         timeout: float = 300.0,
         poll_interval: float = 2.0,
         max_poll_interval: float = 30.0,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
     ) -> Payment:
         """Poll a payment until it is final (``P_COMPLETED`` or ``P_FAILED``) and return it.
 
         The interval grows by half each poll, up to ``max_poll_interval``. After ``timeout``
         seconds it raises :class:`~qbank_connect.errors.QBankPaymentWaitTimeout`, which carries
-        the last payment seen. This is the recovery for an idempotency conflict::
+        the last payment seen. The extras go with every poll. This is the recovery for an
+        idempotency conflict::
 
             try:
                 payment = client.payments.create_ach(request=ach, idempotency_key=key)
@@ -247,7 +288,12 @@ class Payments(Resource):
         interval = max(poll_interval, 0.001)
         payment: Payment | None = None
         while True:
-            payment = self.get(payment_id)
+            payment = self.get(
+                payment_id,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+            )
             if payment.is_final:
                 return payment
             remaining = deadline - time.monotonic()

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx2
 
-from ..._options import RequestOptions
+from ..._operations import operation
 from ..._paginator import paginated
 from ..._response import raw_method
 from ..._validation import coerce_body, limit_param, query, text_param
@@ -20,6 +20,9 @@ from .base import Resource
 
 __all__ = ["PositivePay", "PositivePayWithRawResponse"]
 
+_CREATE_ISSUE = operation("createCheckIssue")
+_LIST_EXCEPTIONS = operation("listCheckExceptions")
+
 
 class PositivePay(Resource):
     def create_issue(
@@ -28,6 +31,9 @@ class PositivePay(Resource):
         *,
         idempotency_key: str | uuid.UUID | None = None,
         reference: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> CheckIssue:
@@ -43,16 +49,14 @@ class PositivePay(Resource):
         """
         body = coerce_body(CheckIssueRequest, request).to_wire()
         return self._transact(
-            RequestOptions(
-                "POST",
-                "/positivepay/issues",
-                "createCheckIssue",
-                "/positivepay/issues",
-                json_body=body,
-            ),
+            _CREATE_ISSUE,
             CheckIssue,
+            json_body=body,
             idempotency_key=idempotency_key,
             reference=reference,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -64,6 +68,9 @@ class PositivePay(Resource):
         account_id: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Page[CheckException]:
@@ -80,10 +87,12 @@ class PositivePay(Resource):
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
         return self._list(
-            "/positivepay/exceptions",
+            _LIST_EXCEPTIONS,
             CheckExceptionList,
-            operation="listCheckExceptions",
             params=params,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )

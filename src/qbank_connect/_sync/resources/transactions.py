@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import httpx2
 
+from ..._operations import operation
 from ..._paginator import paginated
 from ..._response import raw_method
 from ..._validation import date_range_params, limit_param, query, text_param
@@ -16,6 +18,8 @@ from ..pagination import Page
 from .base import Resource
 
 __all__ = ["Transactions", "TransactionsWithRawResponse"]
+
+_LIST = operation("listTransactions")
 
 
 class Transactions(Resource):
@@ -28,6 +32,9 @@ class Transactions(Resource):
         to_date: date | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Page[Transaction]:
@@ -49,10 +56,12 @@ class Transactions(Resource):
             cursor=None if cursor is None else text_param("cursor", cursor, max_length=2048),
         )
         return self._list(
-            "/transactions",
+            _LIST,
             TransactionList,
-            operation="listTransactions",
             params=params,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )

@@ -10,13 +10,15 @@ from typing import Any
 
 import httpx2
 
-from ..._options import RequestOptions
+from ..._operations import operation
 from ..._response import raw_method
 from ..._validation import coerce_body
 from ...models import Payment, TransferRequest
 from .base import Resource
 
 __all__ = ["Transfers", "TransfersWithRawResponse"]
+
+_CREATE = operation("createTransfer")
 
 
 class Transfers(Resource):
@@ -26,6 +28,9 @@ class Transfers(Resource):
         *,
         idempotency_key: str | uuid.UUID | None = None,
         reference: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
     ) -> Payment:
@@ -45,10 +50,14 @@ class Transfers(Resource):
         """
         body = coerce_body(TransferRequest, request).to_wire()
         return self._transact(
-            RequestOptions("POST", "/transfers", "createTransfer", "/transfers", json_body=body),
+            _CREATE,
             Payment,
+            json_body=body,
             idempotency_key=idempotency_key,
             reference=reference,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
         )
