@@ -146,6 +146,7 @@ def test_an_unreachable_store_is_a_named_error(scheme: str) -> None:
 def test_a_corrupt_sqlite_store_is_a_named_error(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     path.write_bytes(b"\x01corrupt" * 512)
+    path.chmod(0o600)
     dedup = EventDeduplicator(store=f"sqlite:///{path}")
     with pytest.raises(QBankStoreUnavailableError, match="not a SQLite database"):
         dedup.first_time("evt_1")
