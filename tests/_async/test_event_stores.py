@@ -276,7 +276,7 @@ class FirstKindStore:
 
 async def test_a_store_object_of_your_own_through_the_seam() -> None:
     store = OwnStore()
-    async with AsyncEventDeduplicator(store=store, lease=60, ttl=3600) as dedup:  # type: ignore[arg-type]
+    async with AsyncEventDeduplicator(store=store, lease=60, ttl=3600) as dedup:
         assert await dedup.first_time("evt_1")
         assert not await dedup.first_time("evt_1")
         assert not await dedup.handled("evt_1")
@@ -293,7 +293,7 @@ async def test_a_store_object_of_your_own_through_the_seam() -> None:
 
 async def test_a_store_of_the_first_kind_keeps_working() -> None:
     store = FirstKindStore()
-    async with AsyncEventDeduplicator(store=store, ttl=7200) as dedup:  # type: ignore[arg-type]
+    async with AsyncEventDeduplicator(store=store, ttl=7200) as dedup:
         assert await dedup.first_time("evt_1")
         assert store.ids == {"evt_1": 7200.0}  # claimed for ttl: handled at once, as before
         await dedup.done("evt_1")

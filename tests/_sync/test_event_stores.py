@@ -276,7 +276,7 @@ class FirstKindStore:
 
 def test_a_store_object_of_your_own_through_the_seam() -> None:
     store = OwnStore()
-    with EventDeduplicator(store=store, lease=60, ttl=3600) as dedup:  # type: ignore[arg-type]
+    with EventDeduplicator(store=store, lease=60, ttl=3600) as dedup:
         assert dedup.first_time("evt_1")
         assert not dedup.first_time("evt_1")
         assert not dedup.handled("evt_1")
@@ -293,7 +293,7 @@ def test_a_store_object_of_your_own_through_the_seam() -> None:
 
 def test_a_store_of_the_first_kind_keeps_working() -> None:
     store = FirstKindStore()
-    with EventDeduplicator(store=store, ttl=7200) as dedup:  # type: ignore[arg-type]
+    with EventDeduplicator(store=store, ttl=7200) as dedup:
         assert dedup.first_time("evt_1")
         assert store.ids == {"evt_1": 7200.0}  # claimed for ttl: handled at once, as before
         dedup.done("evt_1")

@@ -54,6 +54,7 @@ from .connections import AsyncPostgresStore, AsyncRedisStore, AsyncSQLiteStore
 __all__ = [
     "AsyncEventDeduplicator",
     "AsyncEventStore",
+    "AsyncEventStoreMethods",
     "AsyncMemoryEventStore",
     "AsyncPostgresEventStore",
     "AsyncRedisEventStore",
@@ -67,9 +68,10 @@ _T = TypeVar("_T")
 class AsyncEventStore(Protocol):
     """Where :class:`AsyncEventDeduplicator` keeps event ids: implement it for a store of your own.
 
-    ``claim``, ``release``, ``seen`` and ``clear`` are required; ``done``, ``handled``,
-    ``count`` and ``aclose`` are optional (a store without ``done`` is used as a store of the
-    first kind: its claim is called with ``ttl`` and marks the event handled at once).
+    ``claim``, ``release``, ``seen`` and ``clear`` are required. Optional: ``done(event_id,
+    ttl)`` (without it the store is one of the first kind: its claim is given ``ttl`` and marks
+    the event handled at once), ``handled(event_id) -> bool`` (else ``seen``), ``count() ->
+    int`` (else ``len()``).
 
     Example::
 
@@ -84,30 +86,36 @@ class AsyncEventStore(Protocol):
             async def handled(self, event_id: str) -> bool: ...  # done, unexpired
             async def clear(self) -> None: ...
             async def count(self) -> int: ...                    # unexpired entries
+
+        dedup = AsyncEventDeduplicator(store=TableStore())
     """
 
-    async def claim(self, event_id: str, lease: float) -> bool:
+    async def claim(self, event_id: str, lease: float, /) -> bool:
         """Hold the id for ``lease`` seconds; True unless an unexpired entry exists (atomic)."""
         ...
 
-    async def done(self, event_id: str, ttl: float) -> None:
-        """Mark the id handled for ``ttl`` seconds from now (whether or not it is claimed)."""
-        ...
-
-    async def release(self, event_id: str) -> None:
+    async def release(self, event_id: str, /) -> None:
         """Drop the id's claim (not a handled entry; no error if absent)."""
         ...
 
-    async def seen(self, event_id: str) -> bool:
+    async def seen(self, event_id: str, /) -> bool:
         """Whether the id is claimed or handled (unexpired)."""
-        ...
-
-    async def handled(self, event_id: str) -> bool:
-        """Whether the id was marked done (unexpired)."""
         ...
 
     async def clear(self) -> None:
         """Drop every entry."""
+        ...
+
+
+class AsyncEventStoreMethods(AsyncEventStore, Protocol):
+    """Every method the de-duplicator calls: the stores of this module have them all."""
+
+    async def done(self, event_id: str, ttl: float, /) -> None:
+        """Mark the id handled for ``ttl`` seconds from now (whether or not it is claimed)."""
+        ...
+
+    async def handled(self, event_id: str, /) -> bool:
+        """Whether the id was marked done (unexpired)."""
         ...
 
     async def count(self) -> int:
@@ -423,7 +431,7 @@ class AsyncRedisEventStore:
         await self.store.aclose()
 
 
-def open_async_event_store(value: str, *, clock: Clock | None = None) -> AsyncEventStore:
+def open_async_event_store(value: str, *, clock: Clock | None = None) -> AsyncEventStoreMethods:
     """The store a URL names (checked before any I/O); ``clock`` is wall-clock seconds.
 
     Example::
@@ -438,7 +446,7 @@ def open_async_event_store(value: str, *, clock: Clock | None = None) -> AsyncEv
     return AsyncRedisEventStore(url)
 
 
-class _AsyncOwnStore:
+class AsyncGivenEventStore:
     """A store object the caller gave: the optional methods filled in."""
 
     def __init__(self, store: Any, ttl: float) -> None:
@@ -534,13 +542,13 @@ class AsyncEventDeduplicator:
         self._ttl = check_seconds(ttl, "ttl")
         self._lease = check_seconds(lease, "lease")
         self._owned = isinstance(store, str)
-        self._store: AsyncEventStore
+        self._store: AsyncEventStoreMethods
         if store is None:
             self._store = AsyncMemoryEventStore(max_entries, clock=clock or time.monotonic)
         elif isinstance(store, str):
             self._store = open_async_event_store(store, clock=clock)
         elif all(callable(getattr(store, m, None)) for m in EVENT_STORE_METHODS):
-            self._store = _AsyncOwnStore(store, self._ttl)
+            self._store = AsyncGivenEventStore(store, self._ttl)
         else:
             raise TypeError(
                 "store must be a store URL (sqlite:///..., postgresql://..., redis://...) or an "
@@ -645,6 +653,9 @@ class AsyncEventDeduplicator:
 
     def __len__(self) -> int:
         raise TypeError("len() of an AsyncEventDeduplicator: use await dedup.count()")
+
+    def __bool__(self) -> bool:
+        return True  # a de-duplicator is never "empty" in `if dedup:` (and costs no I/O there)
 
     async def aclose(self) -> None:
         """Close the store's connections if it was opened from a URL.

@@ -56,6 +56,7 @@ from .connections import PostgresStore, RedisStore, SQLiteStore
 __all__ = [
     "EventDeduplicator",
     "EventStore",
+    "EventStoreMethods",
     "MemoryEventStore",
     "PostgresEventStore",
     "RedisEventStore",
@@ -69,9 +70,10 @@ _T = TypeVar("_T")
 class EventStore(Protocol):
     """Where :class:`EventDeduplicator` keeps event ids: implement it for a store of your own.
 
-    ``claim``, ``release``, ``seen`` and ``clear`` are required; ``done``, ``handled``,
-    ``count`` and ``close`` are optional (a store without ``done`` is used as a store of the
-    first kind: its claim is called with ``ttl`` and marks the event handled at once).
+    ``claim``, ``release``, ``seen`` and ``clear`` are required. Optional: ``done(event_id,
+    ttl)`` (without it the store is one of the first kind: its claim is given ``ttl`` and marks
+    the event handled at once), ``handled(event_id) -> bool`` (else ``seen``), ``count() ->
+    int`` (else ``len()``).
 
     Example::
 
@@ -86,30 +88,36 @@ class EventStore(Protocol):
             def handled(self, event_id: str) -> bool: ...  # done, unexpired
             def clear(self) -> None: ...
             def count(self) -> int: ...                    # unexpired entries
+
+        dedup = EventDeduplicator(store=TableStore())
     """
 
-    def claim(self, event_id: str, lease: float) -> bool:
+    def claim(self, event_id: str, lease: float, /) -> bool:
         """Hold the id for ``lease`` seconds; True unless an unexpired entry exists (atomic)."""
         ...
 
-    def done(self, event_id: str, ttl: float) -> None:
-        """Mark the id handled for ``ttl`` seconds from now (whether or not it is claimed)."""
-        ...
-
-    def release(self, event_id: str) -> None:
+    def release(self, event_id: str, /) -> None:
         """Drop the id's claim (not a handled entry; no error if absent)."""
         ...
 
-    def seen(self, event_id: str) -> bool:
+    def seen(self, event_id: str, /) -> bool:
         """Whether the id is claimed or handled (unexpired)."""
-        ...
-
-    def handled(self, event_id: str) -> bool:
-        """Whether the id was marked done (unexpired)."""
         ...
 
     def clear(self) -> None:
         """Drop every entry."""
+        ...
+
+
+class EventStoreMethods(EventStore, Protocol):
+    """Every method the de-duplicator calls: the stores of this module have them all."""
+
+    def done(self, event_id: str, ttl: float, /) -> None:
+        """Mark the id handled for ``ttl`` seconds from now (whether or not it is claimed)."""
+        ...
+
+    def handled(self, event_id: str, /) -> bool:
+        """Whether the id was marked done (unexpired)."""
         ...
 
     def count(self) -> int:
@@ -425,7 +433,7 @@ class RedisEventStore:
         self.store.close()
 
 
-def open_event_store(value: str, *, clock: Clock | None = None) -> EventStore:
+def open_event_store(value: str, *, clock: Clock | None = None) -> EventStoreMethods:
     """The store a URL names (checked before any I/O); ``clock`` is wall-clock seconds.
 
     Example::
@@ -440,7 +448,7 @@ def open_event_store(value: str, *, clock: Clock | None = None) -> EventStore:
     return RedisEventStore(url)
 
 
-class _AsyncOwnStore:
+class GivenEventStore:
     """A store object the caller gave: the optional methods filled in."""
 
     def __init__(self, store: Any, ttl: float) -> None:
@@ -536,13 +544,13 @@ class EventDeduplicator:
         self._ttl = check_seconds(ttl, "ttl")
         self._lease = check_seconds(lease, "lease")
         self._owned = isinstance(store, str)
-        self._store: EventStore
+        self._store: EventStoreMethods
         if store is None:
             self._store = MemoryEventStore(max_entries, clock=clock or time.monotonic)
         elif isinstance(store, str):
             self._store = open_event_store(store, clock=clock)
         elif all(callable(getattr(store, m, None)) for m in EVENT_STORE_METHODS):
-            self._store = _AsyncOwnStore(store, self._ttl)
+            self._store = GivenEventStore(store, self._ttl)
         else:
             raise TypeError(
                 "store must be a store URL (sqlite:///..., postgresql://..., redis://...) or an "
@@ -647,6 +655,9 @@ class EventDeduplicator:
 
     def __len__(self) -> int:
         return self.count()
+
+    def __bool__(self) -> bool:
+        return True  # a de-duplicator is never "empty" in `if dedup:` (and costs no I/O there)
 
     def close(self) -> None:
         """Close the store's connections if it was opened from a URL.
