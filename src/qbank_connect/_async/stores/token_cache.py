@@ -6,9 +6,10 @@ process using the same store, refreshed by one of them at a time.
 process the client's single flight stays as it is (one ``POST /token`` however many tasks wait);
 across processes, the one that finds no fresh entry takes the store's lock (a SQLite lease row,
 a PostgreSQL advisory lock, Redis ``SET NX PX`` released only by its holder), looks again, and
-only then asks QBank. No database write lock is held while the token request runs. Entries are sealed with AES-GCM under a key derived from the
-client secret (see ``qbank_connect._stores.token_cache``); one that does not open (altered, or sealed
-with another secret) is ignored and replaced.
+only then asks QBank. No database write lock is held while the token request runs. Entries
+are sealed with AES-GCM under a key derived from the client secret (see
+``qbank_connect._stores.token_cache``); one that does not open (altered, or sealed with another
+secret) is ignored and replaced.
 
 Example::
 

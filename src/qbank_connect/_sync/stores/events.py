@@ -1,7 +1,7 @@
 # Generated from src/qbank_connect/_async/stores/events.py by scripts/unasync.py: do not edit.
 # Change the async source and run `python scripts/unasync.py`.
-"""Webhook de-duplication for the async client: :class:`EventDeduplicator` and the stores it
-keeps event ids in (memory, SQLite, PostgreSQL, Redis).
+"""Webhook de-duplication: :class:`EventDeduplicator` and the stores it keeps event ids in
+(memory, SQLite, PostgreSQL, Redis). ``_sync/stores/events.py`` is its blocking twin.
 
 The seam is :class:`EventStore`: ``claim(event_id, lease) -> bool`` (atomic: of any number
 of concurrent claims of one id, in any process, exactly one gets True until its lease runs out,
@@ -13,8 +13,8 @@ and whether it was handled; nothing of the event's body.
 ===========  ===============================================================================
 memory       this process only (``max_entries``, lost on restart); no I/O
 SQLite       table ``qbank_webhook_events (event_id, expires_at, handled)``; each call is one
-             ``BEGIN IMMEDIATE`` transaction (a claim first deletes the expired rows), in a
-             worker thread. Processes on one host (file ``0600``, WAL).
+             ``BEGIN IMMEDIATE`` transaction (a claim first deletes the expired rows; on the
+             async client in a worker thread). Processes on one host (file ``0600``, WAL).
 PostgreSQL   the same table; a claim is one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE
              expired RETURNING`` after purging up to 500 expired rows (``SKIP LOCKED``).
 Redis        a key ``qbank-webhook:<event_id>``: ``SET NX PX lease`` to claim, ``SET PX ttl``
@@ -510,9 +510,10 @@ class EventDeduplicator:
     ``store`` is where the ids live: without it, this process's memory (the oldest dropped
     beyond ``max_entries``, all lost on restart); ``"sqlite:///dedup.db"`` (processes on one
     host), ``"postgresql://..."`` or ``"redis://..."`` share them between processes: a claim
-    is atomic in the store. SQLite runs in worker threads, PostgreSQL and Redis on their
-    asyncio clients (on trio they raise ``QBankStoreError``). Any object with the methods of
-    :class:`EventStore` works as a store. ``clock`` (wall-clock seconds for the SQLite and
+    is atomic in the store. On the async de-duplicator SQLite runs in worker threads and
+    PostgreSQL and Redis on their asyncio clients (on trio these two raise
+    ``QBankStoreError``). Any object with the methods of :class:`EventStore` works as a
+    store. ``clock`` (wall-clock seconds for the SQLite and
     PostgreSQL stores, ``time.monotonic`` for memory) is for tests.
 
     Example::
