@@ -279,11 +279,16 @@ def _sqlite_value(conn: sqlite3.Connection, sql: str, *params: Any) -> Any:
 
 _PURGE_BATCH = 500
 
+# In the SQL below, "now" is coalesce(%s, <the statement's time on the PostgreSQL server>):
+# the parameter is the test clock's time, or NULL.
+
 
 class AsyncPostgresEventStore:
-    """Event ids in a PostgreSQL table shared by every host (``clock``: wall clock)."""
+    """Event ids in a PostgreSQL table shared by every host. Leases and retention are measured
+    on the PostgreSQL server's clock, which every receiver shares (``clock``, wall-clock
+    seconds, replaces it: for tests)."""
 
-    def __init__(self, url: StoreURL | str, *, clock: Clock = time.time) -> None:
+    def __init__(self, url: StoreURL | str, *, clock: Clock | None = None) -> None:
         url = url if isinstance(url, StoreURL) else parse_store_url(url, argument="store")
         schema = _TABLE_SQL.format(real="double precision", bool="boolean") + (
             # A table of 0.2.0 has no `handled` column; its entries were all handled on claim.
@@ -296,22 +301,29 @@ class AsyncPostgresEventStore:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.store.url.redacted!r}>"
 
+    def _now(self) -> float | None:
+        """The test clock's time, or None: the SQL's ``coalesce`` then takes the server's."""
+        return None if self._clock is None else self._clock()
+
     async def claim(self, event_id: str, lease: float) -> bool:
-        now = self._clock()
+        now = self._now()
         async with self.store.connection() as conn:
             # Expired rows go a batch at a time, skipping rows another claim is deleting.
             await conn.execute(
                 "DELETE FROM qbank_webhook_events WHERE event_id IN ("
-                " SELECT event_id FROM qbank_webhook_events WHERE expires_at <= %s"
+                " SELECT event_id FROM qbank_webhook_events"
+                " WHERE expires_at <= coalesce(%s::float8, extract(epoch from statement_timestamp()))"
                 " ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)",
                 (now, _PURGE_BATCH),
             )
             cursor = await conn.execute(
                 "INSERT INTO qbank_webhook_events AS e (event_id, expires_at, handled)"
-                " VALUES (%s, %s, false) ON CONFLICT (event_id) DO UPDATE"
+                " VALUES (%s, coalesce(%s::float8, extract(epoch from statement_timestamp())) + %s, false)"
+                " ON CONFLICT (event_id) DO UPDATE"
                 " SET expires_at = excluded.expires_at, handled = false"
-                " WHERE e.expires_at <= %s RETURNING 1",
-                (event_id, now + lease, now),
+                " WHERE e.expires_at <= coalesce(%s::float8, extract(epoch from statement_timestamp()))"
+                " RETURNING 1",
+                (event_id, now, lease, now),
             )
             row = await cursor.fetchone()
         return row is not None
@@ -320,9 +332,10 @@ class AsyncPostgresEventStore:
         async with self.store.connection() as conn:
             await conn.execute(
                 "INSERT INTO qbank_webhook_events (event_id, expires_at, handled)"
-                " VALUES (%s, %s, true) ON CONFLICT (event_id) DO UPDATE"
+                " VALUES (%s, coalesce(%s::float8, extract(epoch from statement_timestamp())) + %s, true)"
+                " ON CONFLICT (event_id) DO UPDATE"
                 " SET expires_at = excluded.expires_at, handled = true",
-                (event_id, self._clock() + ttl),
+                (event_id, self._now(), ttl),
             )
 
     async def release(self, event_id: str) -> None:
@@ -335,8 +348,9 @@ class AsyncPostgresEventStore:
     async def seen(self, event_id: str) -> bool:
         async with self.store.connection() as conn:
             cursor = await conn.execute(
-                "SELECT 1 FROM qbank_webhook_events WHERE event_id = %s AND expires_at > %s",
-                (event_id, self._clock()),
+                "SELECT 1 FROM qbank_webhook_events WHERE event_id = %s"
+                " AND expires_at > coalesce(%s::float8, extract(epoch from statement_timestamp()))",
+                (event_id, self._now()),
             )
             row = await cursor.fetchone()
         return row is not None
@@ -345,8 +359,9 @@ class AsyncPostgresEventStore:
         async with self.store.connection() as conn:
             cursor = await conn.execute(
                 "SELECT 1 FROM qbank_webhook_events"
-                " WHERE event_id = %s AND expires_at > %s AND handled",
-                (event_id, self._clock()),
+                " WHERE event_id = %s AND handled"
+                " AND expires_at > coalesce(%s::float8, extract(epoch from statement_timestamp()))",
+                (event_id, self._now()),
             )
             row = await cursor.fetchone()
         return row is not None
@@ -358,7 +373,9 @@ class AsyncPostgresEventStore:
     async def count(self) -> int:
         async with self.store.connection() as conn:
             await conn.execute(
-                "DELETE FROM qbank_webhook_events WHERE expires_at <= %s", (self._clock(),)
+                "DELETE FROM qbank_webhook_events"
+                " WHERE expires_at <= coalesce(%s::float8, extract(epoch from statement_timestamp()))",
+                (self._now(),),
             )
             cursor = await conn.execute("SELECT count(*) FROM qbank_webhook_events")
             row = await cursor.fetchone()
@@ -432,7 +449,8 @@ class AsyncRedisEventStore:
 
 
 def open_async_event_store(value: str, *, clock: Clock | None = None) -> AsyncEventStoreMethods:
-    """The store a URL names (checked before any I/O); ``clock`` is wall-clock seconds.
+    """The store a URL names (checked before any I/O); ``clock`` (wall-clock seconds) replaces
+    the SQLite host's and the PostgreSQL server's clock, for tests.
 
     Example::
 
@@ -442,7 +460,7 @@ def open_async_event_store(value: str, *, clock: Clock | None = None) -> AsyncEv
     if url.kind == "sqlite":
         return AsyncSQLiteEventStore(url, clock=clock or time.time)
     if url.kind == "postgresql":
-        return AsyncPostgresEventStore(url, clock=clock or time.time)
+        return AsyncPostgresEventStore(url, clock=clock)
     return AsyncRedisEventStore(url)
 
 
@@ -511,8 +529,9 @@ class AsyncEventDeduplicator:
     is atomic in the store. On the async de-duplicator SQLite runs in worker threads and
     PostgreSQL and Redis on their asyncio clients (on trio these two raise
     ``QBankStoreError``). Any object with the methods of :class:`AsyncEventStore` works as a
-    store. ``clock`` (wall-clock seconds for the SQLite and
-    PostgreSQL stores, ``time.monotonic`` for memory) is for tests.
+    store. Leases and retention are measured on the clock the receivers share: the host's
+    for memory and SQLite, the PostgreSQL server's, the Redis server's. ``clock`` replaces the
+    first three, for tests (wall-clock seconds; ``time.monotonic`` for memory).
 
     Example::
 
