@@ -10,8 +10,8 @@ Run::
     python examples/webhooks_django.py runserver 8000
 
 In a real project, put the view in an app and the settings in ``settings.py``; with several
-workers, replace the in-memory ``EventDeduplicator`` by a UNIQUE constraint on the event id in
-your database (see ``docs/webhooks.md``).
+workers, give the ``EventDeduplicator`` a shared store (``store="postgresql://..."``, Redis or
+SQLite) or use a UNIQUE constraint on the event id in your database (see ``docs/webhooks.md``).
 """
 
 from __future__ import annotations
@@ -77,12 +77,16 @@ def qbank_webhook(request: HttpRequest) -> HttpResponse:
     except QBankWebhookVerificationError as e:
         log.warning("rejected webhook delivery: %s", e)
         return HttpResponseBadRequest(f'{{"error": "{e.reason}"}}', content_type="application/json")
-    if dedup.first_time(event):
-        try:
-            handle(event)
-        except Exception:
-            dedup.forget(event)  # answer 500 so QBank retries, and handle the retry
-            raise
+    if not dedup.first_time(event):
+        # Handled: acknowledge. Held by another delivery right now: 409, so QBank retries it
+        # should that handler die (its lease then runs out and the retry is handled).
+        return JsonResponse({"received": True}, status=200 if dedup.handled(event) else 409)
+    try:
+        handle(event)
+    except Exception:
+        dedup.release(event)  # answer 500 so QBank retries, and handle the retry
+        raise
+    dedup.done(event)
     return JsonResponse({"received": True})
 
 

@@ -9,7 +9,8 @@ Run::
     export QBANK_WEBHOOK_SECRET=whsec_...
     uvicorn examples.webhooks_fastapi:app --port 8000
 
-With several workers or servers, replace the in-memory ``EventDeduplicator`` by a UNIQUE
+With several workers or servers, give the de-duplicator a shared store
+(``AsyncEventDeduplicator(store="redis://...")``, or a SQLite or PostgreSQL URL), or use a UNIQUE
 constraint on the event id in your database (see ``docs/webhooks.md``).
 """
 
@@ -25,7 +26,7 @@ from fastapi.responses import JSONResponse
 
 from qbank_connect import AsyncQBankConnect, QBankWebhookVerificationError
 from qbank_connect.models import WebhookEvent
-from qbank_connect.webhooks import EventDeduplicator
+from qbank_connect.webhooks import AsyncEventDeduplicator
 
 log = logging.getLogger("qbank.webhooks")
 
@@ -51,8 +52,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         webhook_secret=os.environ["QBANK_WEBHOOK_SECRET"],
     ) as client:
         app.state.qbank = client
-        app.state.dedup = EventDeduplicator()
-        yield
+        async with AsyncEventDeduplicator() as dedup:
+            app.state.dedup = dedup
+            yield
 
 
 app = FastAPI(lifespan=lifespan)
@@ -61,19 +63,23 @@ app = FastAPI(lifespan=lifespan)
 @app.post("/webhooks/qbank")
 async def qbank_webhook(request: Request) -> Response:
     client: AsyncQBankConnect = request.app.state.qbank
-    dedup: EventDeduplicator = request.app.state.dedup
+    dedup: AsyncEventDeduplicator = request.app.state.dedup
     try:
         # The raw bytes, exactly as received: never re-serialized JSON.
         event = client.webhooks.unwrap(await request.body(), request.headers)
     except QBankWebhookVerificationError as e:
         log.warning("rejected webhook delivery: %s", e)
         return JSONResponse({"error": e.reason}, status_code=400)
-    if dedup.first_time(event):
-        try:
-            handle(event)
-        except Exception:
-            dedup.forget(event)  # answer 500 so QBank retries, and handle the retry
-            raise
+    if not await dedup.first_time(event):
+        # Handled: acknowledge. Held by another delivery right now: 409, so QBank retries it
+        # should that handler die (its lease then runs out and the retry is handled).
+        return Response(status_code=200 if await dedup.handled(event) else 409)
+    try:
+        handle(event)
+    except Exception:
+        await dedup.release(event)  # answer 500 so QBank retries, and handle the retry
+        raise
+    await dedup.done(event)
     return Response(status_code=200)
 
 
