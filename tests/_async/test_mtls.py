@@ -596,3 +596,32 @@ async def test_a_tls_refusal_is_not_retried(server: SandboxServer, pki: PKI, whi
     assert caught.value.retries_taken == 0
     assert server.connections == 1  # exactly one handshake was tried
     assert server.handshakes == []
+
+
+async def test_a_certificate_copy_dropped_unclosed_leaks_no_socket(
+    server: SandboxServer, pki: PKI, request: pytest.FixtureRequest
+) -> None:
+    import contextlib
+    import gc
+
+    # trio closes a dropped pool too, and says so: a ResourceWarning about its closer (close
+    # the copy, or the client, to avoid it). asyncio and the blocking client close it quietly.
+    on_trio = (
+        "anyio_backend" in request.fixturenames
+        and request.getfixturevalue("anyio_backend") == "trio"
+    )
+    async with mtls_client(server, ssl_context=pki.client_context(pki.good)) as client:
+        for _ in range(3):  # a copy per call, never closed: garbage, and its pool with it
+            copy = client.with_options(ssl_context=pki.client_context(pki.successor))
+            await copy.balances.get(ACCOUNT_OPERATING)
+            with (
+                pytest.warns(ResourceWarning, match="_close_with_owner")
+                if on_trio
+                else contextlib.nullcontext()
+            ):
+                del copy
+                gc.collect()
+            await async_sleep(0.05)  # the event loop runs the dropped pool's closer
+        assert len(client._family) == 1  # pyright: ignore[reportPrivateUsage]  # copies gone
+        await client.balances.get(ACCOUNT_OPERATING)
+    gc.collect()

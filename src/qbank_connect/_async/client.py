@@ -510,7 +510,8 @@ class AsyncQBankConnect:
         connections, which close once the last is done. A token bound to the old certificate
         (``tls_client_auth``) is dropped, so the next call fetches one bound to the new one.
         A bad new certificate raises :class:`~qbank_connect.QBankCertificateError` and the old
-        one stays in use. It applies to this client and every ``with_options`` copy.
+        one stays in use. It applies to this client and the ``with_options`` copies sharing its
+        connections (not to a copy given its own ``client_cert=`` or ``ssl_context=``).
 
         Example::
 
