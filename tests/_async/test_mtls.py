@@ -535,22 +535,31 @@ async def test_with_options_certificate_with_a_client_secret_and_a_fixed_token(
 
 
 async def test_closing_the_client_closes_its_certificate_copies(
-    server: SandboxServer, pki: PKI
+    server: SandboxServer, pki: PKI, tmp_path: Path
 ) -> None:
     from qbank_connect.errors import QBankClosedError
 
     client = mtls_client(server, ssl_context=pki.client_context(pki.good))
     copy = client.with_options(ssl_context=pki.client_context(pki.successor))
+    plain = copy.with_options(timeout=5)  # shares the copy's connections
     await copy.balances.get(ACCOUNT_OPERATING)
     await client.aclose()  # the copy's connections too: no socket is left open
-    with pytest.raises(QBankClosedError):
-        await copy.balances.get(ACCOUNT_OPERATING)
-    other = mtls_client(server, ssl_context=pki.client_context(pki.good))
-    second = other.with_options(ssl_context=pki.client_context(pki.successor))
-    await other.balances.get(ACCOUNT_OPERATING)
-    await second.aclose()  # and the other way round
-    with pytest.raises(QBankClosedError):
+    for closed in (copy, plain):
+        with pytest.raises(QBankClosedError):
+            await closed.balances.get(ACCOUNT_OPERATING)
+    # Closing a copy closes its own connections only: the client (its journal too) goes on.
+    async with mtls_client(
+        server,
+        ssl_context=pki.client_context(pki.good),
+        journal=f"sqlite:///{tmp_path / 'journal.db'}",
+    ) as other:
+        async with other.with_options(ssl_context=pki.client_context(pki.successor)) as second:
+            await second.balances.get(ACCOUNT_OPERATING)
+        with pytest.raises(QBankClosedError):
+            await second.balances.get(ACCOUNT_OPERATING)
         await other.balances.get(ACCOUNT_OPERATING)
+        assert other.journal is not None
+        assert await other.journal.pending() == []
 
 
 async def test_with_options_certificate_arguments_are_checked(

@@ -526,21 +526,32 @@ def test_with_options_certificate_with_a_client_secret_and_a_fixed_token(
         assert (copy.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
 
 
-def test_closing_the_client_closes_its_certificate_copies(server: SandboxServer, pki: PKI) -> None:
+def test_closing_the_client_closes_its_certificate_copies(
+    server: SandboxServer, pki: PKI, tmp_path: Path
+) -> None:
     from qbank_connect.errors import QBankClosedError
 
     client = mtls_client(server, ssl_context=pki.client_context(pki.good))
     copy = client.with_options(ssl_context=pki.client_context(pki.successor))
+    plain = copy.with_options(timeout=5)  # shares the copy's connections
     copy.balances.get(ACCOUNT_OPERATING)
     client.close()  # the copy's connections too: no socket is left open
-    with pytest.raises(QBankClosedError):
-        copy.balances.get(ACCOUNT_OPERATING)
-    other = mtls_client(server, ssl_context=pki.client_context(pki.good))
-    second = other.with_options(ssl_context=pki.client_context(pki.successor))
-    other.balances.get(ACCOUNT_OPERATING)
-    second.close()  # and the other way round
-    with pytest.raises(QBankClosedError):
+    for closed in (copy, plain):
+        with pytest.raises(QBankClosedError):
+            closed.balances.get(ACCOUNT_OPERATING)
+    # Closing a copy closes its own connections only: the client (its journal too) goes on.
+    with mtls_client(
+        server,
+        ssl_context=pki.client_context(pki.good),
+        journal=f"sqlite:///{tmp_path / 'journal.db'}",
+    ) as other:
+        with other.with_options(ssl_context=pki.client_context(pki.successor)) as second:
+            second.balances.get(ACCOUNT_OPERATING)
+        with pytest.raises(QBankClosedError):
+            second.balances.get(ACCOUNT_OPERATING)
         other.balances.get(ACCOUNT_OPERATING)
+        assert other.journal is not None
+        assert other.journal.pending() == []
 
 
 def test_with_options_certificate_arguments_are_checked(

@@ -180,6 +180,7 @@ class AsyncQBankConnect:
         self._default_headers = default_headers
         # Connections of with_options(client_cert=/ssl_context=) copies: closed with the client.
         self._family: weakref.WeakSet[AsyncHTTP] = weakref.WeakSet()
+        self._own_connections_only = False  # a copy with a certificate: closes its own only
         tokens: AsyncTokens
         self._token_cache: AsyncSharedTokens | None = None
         if token is not None and token_cache is not None:
@@ -296,8 +297,9 @@ class AsyncQBankConnect:
         ``client_cert=`` or ``ssl_context=`` gives the copy a certificate of its own: it opens
         its own connections with it and fetches its own tokens over them (bound to it with
         ``tls_client_auth``), while this client keeps its certificate, connections and tokens,
-        and its calls in flight finish undisturbed. Closing either closes both. To rotate the
-        certificate of this client and all its copies at once, use :meth:`reload_client_cert`.
+        and its calls in flight finish undisturbed. Closing the copy closes its connections
+        only; closing this client closes the copy's too. To rotate the certificate of this
+        client and all its copies at once, use :meth:`reload_client_cert`.
 
         Example::
 
@@ -307,6 +309,7 @@ class AsyncQBankConnect:
         clone = copy.copy(self)
         if client_cert is not None or ssl_context is not None:
             clone._requester = self._with_certificate(client_cert, ssl_context)
+            clone._own_connections_only = True
         if timeout is not None:
             clone.timeout = resolve_timeout(timeout)
         if max_retries is not None:
@@ -530,6 +533,8 @@ class AsyncQBankConnect:
             await client.aclose()
         """
         await self._requester.http.aclose()
+        if self._own_connections_only:  # the rest is the client's it was copied from
+            return
         for http in list(self._family):  # with_options(client_cert=/ssl_context=) copies
             await http.aclose()
         if self._owns_journal and self._requester.journal is not None:
