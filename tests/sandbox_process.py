@@ -50,7 +50,7 @@ def sandbox_process(*args: str, startup: float = 30.0) -> Iterator[str]:
             if ready:
                 line = process.stdout.readline()
                 seen.append(line)
-                found = re.search(r"listening on (http://\S+)", line)
+                found = re.search(r"listening on (https?://\S+)", line)
                 if found:
                     base_url = found.group(1)
         yield base_url

@@ -40,6 +40,15 @@ def test_each_block_compiles_and_uses_real_arguments(index: int) -> None:
         ):
             for keyword in node.keywords:
                 assert keyword.arg == "ssl_context"
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "with_options"
+        ):
+            for cls in (QBankConnect, AsyncQBankConnect):
+                known = set(inspect.signature(cls.with_options).parameters)
+                for keyword in node.keywords:
+                    assert keyword.arg in known, ("with_options", keyword.arg)
     for line in BLOCKS[index].splitlines():
         for match in re.finditer(r'token_auth_method="(\w+)"', line):
             assert match.group(1) in ("private_key_jwt", "tls_client_auth")

@@ -93,3 +93,21 @@ def test_the_sample_nacha_file_is_valid_and_its_control_totals_add_up() -> None:
         Decimal("1980.25"),
     ]
     assert sum(e.amount for e in parsed) * 100 == credit_cents
+
+
+def test_the_configuration_table_lists_every_argument_of_both_clients() -> None:
+    import inspect
+
+    from qbank_connect import AsyncQBankConnect, QBankConnect
+    from qbank_connect._auth import TOKEN_AUTH_METHODS
+
+    table = README[README.index("## Configuration") : README.index("## Resources")]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    listed = {name for row in rows for name in re.findall(r"`(\w+)`", row.split("|")[1])}
+    for cls in (QBankConnect, AsyncQBankConnect):
+        arguments = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        assert arguments <= listed, sorted(arguments - listed)
+    (method_row,) = [row for row in rows if row.startswith("| `token_auth_method`")]
+    for method in TOKEN_AUTH_METHODS:
+        assert f'"{method}"' in method_row
+    assert "(docs/connecting.md)" in README and "(docs/advanced.md)" in README

@@ -5,10 +5,8 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import itertools
 import logging
-import types
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,8 @@ from qbank_connect.sandbox import (
 )
 
 from ..mock_api import CLIENT_SECRET, MockAPI, account_json, balance_json, error, payment_json
+from ..reachable import reachable as _reachable
+from ..reachable import texts as _texts
 from .conftest import make_client
 
 ACH = {
@@ -221,39 +221,6 @@ def test_hooks_see_a_generic_request_and_each_page(api: MockAPI) -> None:
         ("listAccounts", "/accounts"),
         ("listAccounts", "/accounts"),
     ]
-
-
-def _reachable(root: object) -> list[object]:
-    """Every object reachable from ``root`` through data: instances, containers, exceptions and
-    their tracebacks and frames (locals included); not classes, modules or code."""
-    skip = (type, types.ModuleType, types.CodeType, types.FunctionType, types.BuiltinFunctionType)
-    module_dicts = {id(vars(m)) for m in list(__import__("sys").modules.values()) if m}
-    seen: dict[int, object] = {}
-    stack = [root]
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, skip) or id(obj) in module_dicts:
-            continue
-        seen[id(obj)] = obj
-        if isinstance(obj, types.FrameType):
-            stack.extend(obj.f_locals.values())
-            continue
-        if isinstance(obj, BaseException):
-            stack.extend([obj.__traceback__, obj.__context__, obj.__cause__, obj.args])
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            stack.extend(getattr(obj, f.name) for f in dataclasses.fields(obj))
-        stack.extend(gc.get_referents(obj))
-    return list(seen.values())
-
-
-def _texts(objects: list[object]) -> str:
-    parts: list[str] = []
-    for obj in objects:
-        if isinstance(obj, str):
-            parts.append(obj)
-        elif isinstance(obj, (bytes, bytearray)):
-            parts.append(bytes(obj).decode("latin-1"))
-    return "\n".join(parts)
 
 
 def test_no_secret_token_or_account_number_is_reachable_from_a_call_info(

@@ -36,7 +36,7 @@ from qbank_connect.sandbox import (
     SandboxServer,
 )
 
-from ..certs import PKI, ClientFiles
+from ..certs import PKI, Authority, ClientFiles, client_context
 from ..concurrency import gather_threads
 
 MTLS_CLIENT = "mtls-client"
@@ -439,3 +439,190 @@ def test_certificate_arguments_that_do_not_go_together(pki: PKI) -> None:
         QBankConnect(client_id="cid", client_secret="s", client_cert=42)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="token_auth_method must be one of"):
         QBankConnect(client_id="cid", client_secret="s", token_auth_method="mtls")
+
+
+# -- with_options(ssl_context=/client_cert=): a copy with a certificate of its own -------------
+
+
+def test_with_options_ssl_context_a_copy_with_its_own_certificate(
+    server: SandboxServer, sandbox: Sandbox, pki: PKI
+) -> None:
+    with mtls_client(server, ssl_context=pki.client_context(pki.good)) as client:
+        client.balances.get(ACCOUNT_OPERATING)  # token and connection with the old one
+        sandbox.faults.add_latency("listAccounts", seconds=1.0, times=1)
+        renewed: list[QBankConnect] = []
+
+        def slow_call() -> int:
+            # In flight on the original's connection while the copy is made and used.
+            page = client.accounts.list()
+            assert renewed
+            return len(page.data)
+
+        def copy_and_call() -> int:
+            while sandbox.faults.injected.get("latency", 0) == 0:
+                sleep(0.01)
+            copy = client.with_options(ssl_context=pki.client_context(pki.successor))
+            renewed.append(copy)
+            copy.balances.get(ACCOUNT_OPERATING)  # its own connection, its own token
+            return 0
+
+        results = gather_threads([slow_call, copy_and_call])
+        assert results[0] > 0, results
+        renewed[0].accounts.list()
+        # The original keeps its certificate, connection and token.
+        client.balances.get(ACCOUNT_OPERATING)
+    # The copy's token was fetched over the copy's connection: bound to the successor, it was
+    # never refused (a shared token would get ERR_AUTH_003 and a third token request).
+    assert sorted(filter(None, server.handshakes)) == sorted(
+        [pki.good.thumbprint(), pki.successor.thumbprint()]
+    )
+    assert server.handshakes[0] == pki.good.thumbprint()
+    assert sandbox.token_requests == 2
+
+
+def test_with_options_client_cert_files(
+    server: SandboxServer, sandbox: Sandbox, pki: PKI, trust_ca: None
+) -> None:
+    with mtls_client(server, client_cert=pki.good.combined) as client:
+        copy = client.with_options(
+            client_cert=(pki.successor.cert, pki.successor.key), max_retries=0
+        )
+        assert copy.max_retries == 0 and client.max_retries == 2
+        copy.balances.get(ACCOUNT_OPERATING)
+        client.balances.get(ACCOUNT_OPERATING)
+        # A copy of the copy (no new certificate) shares the copy's connections and token.
+        copy.with_options(timeout=5).accounts.list()
+    assert server.handshakes == [pki.successor.thumbprint(), pki.good.thumbprint()]
+    assert sandbox.token_requests == 2
+
+
+def test_with_options_certificate_with_a_client_secret_and_a_fixed_token(
+    server: SandboxServer, sandbox: Sandbox, pki: PKI
+) -> None:
+    # A client with no certificate of its own: the copy gets one (transport only).
+    with QBankConnect(
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        base_url=server.base_url,
+        ssl_context=pki.client_context(None),
+    ) as client:
+        copy = client.with_options(ssl_context=pki.client_context(pki.unregistered))
+        assert (copy.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
+        with pytest.raises(QBankTLSError) as caught:
+            client.balances.get(ACCOUNT_OPERATING)  # the original presents none
+        assert caught.value.reason == "certificate_required"
+    assert server.handshakes == [pki.unregistered.thumbprint()]
+    # token=: the copy presents the token it was given, over its own connections.
+    with httpx2.Client(verify=pki.client_context(pki.good)) as http:
+        issued = http.post(
+            server.base_url + "/token",
+            data={"grant_type": "client_credentials", "client_id": MTLS_CLIENT},
+        )
+    token = issued.json()["access_token"]
+    with QBankConnect(
+        base_url=server.base_url, token=token, ssl_context=pki.client_context(pki.unregistered)
+    ) as client:
+        copy = client.with_options(ssl_context=pki.client_context(pki.good))
+        assert (copy.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
+
+
+def test_closing_the_client_closes_its_certificate_copies(
+    server: SandboxServer, pki: PKI, tmp_path: Path
+) -> None:
+    from qbank_connect.errors import QBankClosedError
+
+    client = mtls_client(server, ssl_context=pki.client_context(pki.good))
+    copy = client.with_options(ssl_context=pki.client_context(pki.successor))
+    plain = copy.with_options(timeout=5)  # shares the copy's connections
+    copy.balances.get(ACCOUNT_OPERATING)
+    client.close()  # the copy's connections too: no socket is left open
+    for closed in (copy, plain):
+        with pytest.raises(QBankClosedError):
+            closed.balances.get(ACCOUNT_OPERATING)
+    # Closing a copy closes its own connections only: the client (its journal too) goes on.
+    with mtls_client(
+        server,
+        ssl_context=pki.client_context(pki.good),
+        journal=f"sqlite:///{tmp_path / 'journal.db'}",
+    ) as other:
+        with other.with_options(ssl_context=pki.client_context(pki.successor)) as second:
+            second.balances.get(ACCOUNT_OPERATING)
+        with pytest.raises(QBankClosedError):
+            second.balances.get(ACCOUNT_OPERATING)
+        other.balances.get(ACCOUNT_OPERATING)
+        assert other.journal is not None
+        assert other.journal.pending() == []
+
+
+def test_with_options_certificate_arguments_are_checked(
+    server: SandboxServer, pki: PKI, trust_ca: None
+) -> None:
+    with mtls_client(server, ssl_context=pki.client_context(pki.good)) as client:
+        with pytest.raises(ValueError, match="not both"):
+            client.with_options(client_cert=pki.good.combined, ssl_context=pki.client_context())
+        with pytest.raises(QBankCertificateError) as caught:
+            client.with_options(client_cert=(pki.good.cert, pki.successor.key))
+        assert caught.value.reason == "key_mismatch"
+        with pytest.raises(QBankCertificateError):
+            client.with_options(client_cert=(pki.expired.cert, pki.expired.key))
+    with httpx2.Client() as http:
+        injected = QBankConnect(client_id="cid", client_secret="s", http_client=http)
+        with pytest.raises(ValueError, match="http_client="):
+            injected.with_options(ssl_context=pki.client_context(pki.good))
+    assert server.handshakes == []
+
+
+# -- a TLS refusal is configuration: never retried ---------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["none", "stranger", "untrusted"])
+def test_a_tls_refusal_is_not_retried(server: SandboxServer, pki: PKI, which: str) -> None:
+    context = {
+        "none": lambda: pki.client_context(None),
+        "stranger": lambda: pki.client_context(pki.stranger),
+        "untrusted": lambda: client_context(Authority.create("Not QBank's CA"), pki.good),
+    }[which]()
+    expected = {
+        "none": "certificate_required",
+        "stranger": "certificate_refused",
+        "untrusted": "server_untrusted",
+    }[which]
+    # token=: no POST /token (which never retried a refusal); the call's own loop is tested.
+    with QBankConnect(
+        base_url=server.base_url, token="fixed", ssl_context=context, max_retries=3
+    ) as client:
+        with pytest.raises(QBankTLSError) as caught:
+            client.balances.get(ACCOUNT_OPERATING)
+    assert caught.value.reason == expected
+    assert caught.value.retries_taken == 0
+    assert server.connections == 1  # exactly one handshake was tried
+    assert server.handshakes == []
+
+
+def test_a_certificate_copy_dropped_unclosed_leaks_no_socket(
+    server: SandboxServer, pki: PKI, request: pytest.FixtureRequest
+) -> None:
+    import contextlib
+    import gc
+
+    # trio closes a dropped pool too, and says so: a ResourceWarning about its closer (close
+    # the copy, or the client, to avoid it). asyncio and the blocking client close it quietly.
+    on_trio = (
+        "anyio_backend" in request.fixturenames
+        and request.getfixturevalue("anyio_backend") == "trio"
+    )
+    with mtls_client(server, ssl_context=pki.client_context(pki.good)) as client:
+        for _ in range(3):  # a copy per call, never closed: garbage, and its pool with it
+            copy = client.with_options(ssl_context=pki.client_context(pki.successor))
+            copy.balances.get(ACCOUNT_OPERATING)
+            with (
+                pytest.warns(ResourceWarning, match="_close_with_owner")
+                if on_trio
+                else contextlib.nullcontext()
+            ):
+                del copy
+                gc.collect()
+            sleep(0.05)  # the event loop runs the dropped pool's closer
+        assert len(client._family) == 1  # pyright: ignore[reportPrivateUsage]  # copies gone
+        client.balances.get(ACCOUNT_OPERATING)
+    gc.collect()

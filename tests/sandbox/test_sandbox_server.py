@@ -9,13 +9,17 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import httpx2
 import pytest
 
-from qbank_connect.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox
+from qbank_connect import QBankConnect
+from qbank_connect.errors import QBankTLSError, QBankTokenError
+from qbank_connect.sandbox import ACCOUNT_OPERATING, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox
 
+from ..certs import PKI, cert_pem, key_pem
 from ._helpers import get_token, new_key, transfer_body
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -168,3 +172,160 @@ def test_cli_serves_and_stops_cleanly(sig: signal.Signals) -> None:
     assert process.returncode == 0, stderr
     assert "sandbox stopped" in stdout
     assert "Traceback" not in stderr
+
+
+# -- HTTPS and mutual TLS from the command line ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
+    folder = tmp_path_factory.mktemp("cli-pki")
+    pki = PKI.create(folder)
+    certificate, key = pki.authority.issue("127.0.0.1", server=True)
+    (folder / "server.crt").write_bytes(cert_pem(certificate))
+    (folder / "server.key").write_bytes(key_pem(key))
+    return pki
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    return stdout
+
+
+def test_cli_serves_https_and_requires_a_client_certificate(pki: PKI) -> None:
+    folder = pki.folder
+    process, banner = _start_cli(
+        "--tls-cert",
+        str(folder / "server.crt"),
+        "--tls-key",
+        str(folder / "server.key"),
+        "--client-ca",
+        str(pki.ca_file),
+        "--tls-client",
+        f"mtls-cli={pki.good.cert}",
+    )
+    try:
+        base_url = banner.split("listening on ")[1].split()[0]
+        assert base_url.startswith("https://127.0.0.1:") and base_url.endswith("/v1")
+        assert "client certificates from" in banner and "mtls-cli" in banner
+        # tls_client_auth: the certificate registered with --tls-client authenticates alone.
+        with QBankConnect(
+            client_id="mtls-cli",
+            token_auth_method="tls_client_auth",
+            base_url=base_url,
+            ssl_context=pki.client_context(pki.good),
+        ) as client:
+            assert client.balances.get(ACCOUNT_OPERATING).account_id == ACCOUNT_OPERATING
+            answer = client.request("GET", f"/balances/{ACCOUNT_OPERATING}")
+            assert answer["account_id"] == ACCOUNT_OPERATING
+        # The demo secret over mutual TLS, with a certificate of the CA registered for no one.
+        with QBankConnect(
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            base_url=base_url,
+            ssl_context=pki.client_context(pki.unregistered),
+        ) as client:
+            payment = client.transfers.create(
+                {
+                    "source_account_id": ACCOUNT_OPERATING,
+                    "destination_account_id": "acc_payroll",
+                    "amount": Decimal("1.00"),
+                }
+            )
+            assert payment.status.value == "P_COMPLETED"
+        # No certificate, or one of another CA: the handshake is refused.
+        for context, reason in (
+            (pki.client_context(None), "certificate_required"),
+            (pki.client_context(pki.stranger), "certificate_refused"),
+        ):
+            with QBankConnect(
+                client_id=DEMO_CLIENT_ID,
+                client_secret=DEMO_CLIENT_SECRET,
+                base_url=base_url,
+                ssl_context=context,
+            ) as client:
+                with pytest.raises(QBankTLSError) as caught:
+                    client.balances.get(ACCOUNT_OPERATING)
+                assert caught.value.reason == reason
+        # An unregistered certificate cannot authenticate by itself.
+        with (
+            QBankConnect(
+                client_id="mtls-cli",
+                token_auth_method="tls_client_auth",
+                base_url=base_url,
+                ssl_context=pki.client_context(pki.unregistered),
+            ) as client,
+            pytest.raises(QBankTokenError),
+        ):
+            client.balances.get(ACCOUNT_OPERATING)
+        assert "sandbox stopped" in _stop(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def test_cli_serves_https_without_client_certificates(pki: PKI) -> None:
+    combined = pki.folder / "server.pem"
+    combined.write_bytes(
+        (pki.folder / "server.crt").read_bytes() + (pki.folder / "server.key").read_bytes()
+    )
+    process, banner = _start_cli("--tls-cert", str(combined))  # the key in the same file
+    try:
+        base_url = banner.split("listening on ")[1].split()[0]
+        assert "client certificates" not in banner
+        with QBankConnect(
+            client_id=DEMO_CLIENT_ID,
+            client_secret=DEMO_CLIENT_SECRET,
+            base_url=base_url,
+            ssl_context=pki.client_context(None),
+        ) as client:
+            assert client.balances.get(ACCOUNT_OPERATING).account_id == ACCOUNT_OPERATING
+        _stop(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--client-ca", "ca.pem"], "need --tls-cert"),
+        (
+            ["--tls-cert", "server.crt", "--tls-key", "server.key", "--tls-client", "x=good.crt"],
+            "--tls-client needs --client-ca",
+        ),
+        (["--tls-cert", "nowhere.crt"], "No such file"),
+        (
+            [
+                "--tls-cert",
+                "server.crt",
+                "--tls-key",
+                "server.key",
+                "--client-ca",
+                "ca.pem",
+                "--tls-client",
+                "no-equals-sign",
+            ],
+            "CLIENT_ID=CERT_PEM",
+        ),
+    ],
+)
+def test_cli_tls_flags_are_checked(pki: PKI, args: list[str], words: str) -> None:
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    done = subprocess.run(
+        [sys.executable, "-m", "qbank_connect.sandbox", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=pki.folder,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert words in done.stderr
+    assert "Traceback" not in done.stderr

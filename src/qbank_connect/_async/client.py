@@ -6,13 +6,14 @@ import copy
 import os
 import ssl
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import httpx2
 
-from .._auth import SECRET_METHODS, TokenSource, make_credentials
+from .._auth import SECRET_METHODS, ClientCredentials, TokenSource, make_credentials
 from .._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_AFTER,
@@ -93,7 +94,8 @@ class AsyncQBankConnect:
             a PEM file holding certificate and key, ``(cert_path, key_path)`` or
             ``(cert_path, key_path, password)``. Re-read by :meth:`reload_client_cert`.
         ssl_context: an ``ssl.SSLContext`` for the client's connections (CA, client
-            certificate, ciphers, TLS versions), used as given.
+            certificate, ciphers, TLS versions), used as given. ``with_options(client_cert=...)``
+            or ``with_options(ssl_context=...)`` makes a copy with another certificate.
         private_key: for ``private_key_jwt``: PEM text or bytes, a path to a PEM file, or a key
             object from ``cryptography`` (RSA: RS256, or EC P-256: ES256). Needs the ``[jwt]``
             extra.
@@ -172,6 +174,13 @@ class AsyncQBankConnect:
 
             tls = TLSSettings(client_cert, ssl_context)
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
+        self._credentials: ClientCredentials | None = None  # for copies with a certificate
+        self._bound_tokens = token_auth_method == "tls_client_auth"
+        self._max_retry_after = max_retry_after
+        self._default_headers = default_headers
+        # Connections of with_options(client_cert=/ssl_context=) copies: closed with the client.
+        self._family: weakref.WeakSet[AsyncHTTP] = weakref.WeakSet()
+        self._own_connections_only = False  # a copy with a certificate: closes its own only
         tokens: AsyncTokens
         self._token_cache: AsyncSharedTokens | None = None
         if token is not None and token_cache is not None:
@@ -201,6 +210,7 @@ class AsyncQBankConnect:
                 # With http_client=, the certificate (if any) is that client's to present.
                 has_certificate=tls is not None or http_client is not None,
             )
+            self._credentials = credentials
             http = AsyncHTTP(http_client, tls)  # after the checks: loads the certificate
             endpoint = AsyncTokenEndpoint(
                 http,
@@ -277,16 +287,29 @@ class AsyncQBankConnect:
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
         hooks: Mapping[str, Sequence[Hook]] | None = None,
+        client_cert: ClientCert | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> AsyncQBankConnect:
         """A copy with other defaults, sharing this client's connections and token cache.
 
         ``hooks`` replaces the client's hooks in the copy (``hooks={}``: none).
 
+        ``client_cert=`` or ``ssl_context=`` gives the copy a certificate of its own: it opens
+        its own connections with it and fetches its own tokens over them (bound to it with
+        ``tls_client_auth``), while this client keeps its certificate, connections and tokens,
+        and its calls in flight finish undisturbed. Closing the copy closes its connections
+        only; closing this client closes the copy's too. To rotate the certificate of this
+        client and all its copies at once, use :meth:`reload_client_cert`.
+
         Example::
 
             await client.with_options(timeout=5, max_retries=0).balances.get("acc_operating")
+            renewed = client.with_options(ssl_context=new_context)  # new connections, new cert
         """
         clone = copy.copy(self)
+        if client_cert is not None or ssl_context is not None:
+            clone._requester = self._with_certificate(client_cert, ssl_context)
+            clone._own_connections_only = True
         if timeout is not None:
             clone.timeout = resolve_timeout(timeout)
         if max_retries is not None:
@@ -295,6 +318,43 @@ class AsyncQBankConnect:
             clone._hooks = async_hooks_of(hooks)
         clone._bind_resources()
         return clone
+
+    def _with_certificate(
+        self, client_cert: ClientCert | None, ssl_context: ssl.SSLContext | None
+    ) -> AsyncRequester:
+        """A requester over new connections presenting the given certificate, with tokens of
+        its own (fetched over them), sharing the journal."""
+        from .._tls import TLSSettings
+
+        current = self._requester
+        if current.http.injected:
+            raise ValueError(
+                "client_cert= and ssl_context= configure the client's own connections: "
+                "with http_client=, give the certificate to that client instead"
+            )
+        http = AsyncHTTP(None, TLSSettings(client_cert, ssl_context))  # checks and loads it now
+        tokens: AsyncTokens = current.tokens
+        if self._credentials is not None:
+            # Not the shared ones (nor token_cache=): a token may be bound to the certificate
+            # it was issued over (RFC 8705), so the copy's come over its own connections.
+            endpoint = AsyncTokenEndpoint(
+                http,
+                self._credentials,
+                token_url=self.base_url + "/token",
+                user_agent=user_agent(),
+                max_retry_after=self._max_retry_after,
+            )
+            tokens = AsyncOAuthTokens(endpoint, bound=self._bound_tokens)
+        self._family.add(current.http)
+        self._family.add(http)
+        return AsyncRequester(
+            http,
+            tokens,
+            base_url=self.base_url,
+            default_headers=self._default_headers,
+            max_retry_after=self._max_retry_after,
+            journal=current.journal,
+        )
 
     @overload
     async def request(
@@ -453,7 +513,8 @@ class AsyncQBankConnect:
         connections, which close once the last is done. A token bound to the old certificate
         (``tls_client_auth``) is dropped, so the next call fetches one bound to the new one.
         A bad new certificate raises :class:`~qbank_connect.QBankCertificateError` and the old
-        one stays in use. It applies to this client and every ``with_options`` copy.
+        one stays in use. It applies to this client and the ``with_options`` copies sharing its
+        connections (not to a copy given its own ``client_cert=`` or ``ssl_context=``).
 
         Example::
 
@@ -472,6 +533,10 @@ class AsyncQBankConnect:
             await client.aclose()
         """
         await self._requester.http.aclose()
+        if self._own_connections_only:  # the rest is the client's it was copied from
+            return
+        for http in list(self._family):  # with_options(client_cert=/ssl_context=) copies
+            await http.aclose()
         if self._owns_journal and self._requester.journal is not None:
             await self._requester.journal.aclose()
         if self._token_cache is not None:

@@ -55,6 +55,11 @@ class AsyncHTTP:
         self._retired: list[_Pool] = []
 
     @property
+    def injected(self) -> bool:
+        """True when sending with an ``http_client`` given by the caller."""
+        return self._injected is not None
+
+    @property
     def legacy(self) -> bool:
         """True when sending with a legacy ``httpx`` client."""
         return self._lib is not httpx2

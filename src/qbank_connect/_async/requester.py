@@ -21,7 +21,7 @@ from .._options import RequestOptions
 from .._response import RAW, RawResponse, error_from_response, parse_model
 from .._retry import retry_delay_after
 from .._stores.journal import RECOVERABLE
-from ..errors import QBankError
+from ..errors import QBankError, QBankTLSError
 from .auth import AsyncTokens
 from .http import AsyncHTTP
 from .pagination import AsyncPage
@@ -359,12 +359,18 @@ class AsyncRequester:
                     raise _not_rewindable(error_from_response(response, idempotency_key=key))
                 continue
 
-            delay = retry_delay_after(
-                None if response is None else response.status_code,
-                None if response is None else response.headers,
-                retries,
-                max_retries=max_retries,
-                max_retry_after=self.max_retry_after,
+            # A TLS refusal (certificate refused, expired, required; server untrusted) is
+            # configuration: another handshake would fail the same way.
+            delay = (
+                None
+                if isinstance(failure, QBankTLSError)
+                else retry_delay_after(
+                    None if response is None else response.status_code,
+                    None if response is None else response.headers,
+                    retries,
+                    max_retries=max_retries,
+                    max_retry_after=self.max_retry_after,
+                )
             )
             if delay is None or (upload is not None and not upload.rewindable):
                 if failure is None:

@@ -31,6 +31,7 @@ class _HTTPServer(ThreadingHTTPServer):
         self.app = app
         self.ssl_context = ssl_context
         self.handshakes: list[str | None] = []
+        self.accepted = 0  # connections accepted, whether their TLS handshake succeeds or not
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         if ":" in address[0]:
@@ -40,6 +41,7 @@ class _HTTPServer(ThreadingHTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
             self._connections.add(request)
+            self.accepted += 1
         super().process_request(request, client_address)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
@@ -243,6 +245,18 @@ class SandboxServer(Closing):
         """
         with self._httpd._connections_lock:
             return list(self._httpd.handshakes)
+
+    @property
+    def connections(self) -> int:
+        """How many connections the server accepted, a failed TLS handshake included (each
+        ``handshakes`` entry is one that succeeded).
+
+        Example::
+
+            assert server.connections == 1     # a refused certificate was not tried again
+        """
+        with self._httpd._connections_lock:
+            return self._httpd.accepted
 
     def _tick(self) -> None:
         # Keeps a real-time clock's ACH batches (and their webhooks) moving with no traffic.
