@@ -62,13 +62,21 @@ def sandbox(
         ),
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", metavar="N", help="Seed of the generated data.")
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--seed",
+            metavar="N",
+            help="Make the ids of created payments repeat from run to run (default: random).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the sandbox server (the same as python -m qbank_connect.sandbox) until Ctrl-C."""
     from ..sandbox.__main__ import main
 
-    argv = ["--host", host, "--port", str(port), "--token-ttl", str(token_ttl), "--seed", str(seed)]
+    argv = ["--host", host, "--port", str(port), "--token-ttl", str(token_ttl)]
+    if seed is not None:
+        argv += ["--seed", str(seed)]
     if webhook_url is not None:
         argv += ["--webhook-url", webhook_url]
     raise SystemExit(main(argv))

@@ -21,7 +21,15 @@ from ..errors import (
 )
 from ._exit import ExitCode
 
-__all__ = ["BadInput", "CommandFailed", "describe", "exit_code_for", "fail", "guard"]
+__all__ = [
+    "BadInput",
+    "CommandFailed",
+    "describe",
+    "exit_code_for",
+    "fail",
+    "guard",
+    "set_hint",
+]
 
 
 class BadInput(Exception):
@@ -99,12 +107,25 @@ def _first_lines(error: BaseException) -> str:
         problems: list[str] = []
         for item in error.errors()[:10]:
             loc = ".".join(str(part) for part in item["loc"]) or "<body>"
-            problems.append(f"{loc}: {item['msg']}")
+            # pydantic prefixes a validator's own message with "Value error, ": not for humans.
+            message = item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            problems.append(f"{loc}: {message}")
         return "invalid request: " + "; ".join(problems)
     return str(error)
 
 
+_HINT = "_qbank_cli_hint"
+
+
+def set_hint(error: BaseException, hint: str) -> None:
+    """Attach what the user should know about ``error`` in this command (shown after it)."""
+    setattr(error, _HINT, hint)
+
+
 def _hint(error: BaseException) -> str | None:
+    attached = getattr(error, _HINT, None)
+    if isinstance(attached, str):
+        return attached
     key = getattr(error, "idempotency_key", None)
     if isinstance(error, QBankIdempotencyConflict):
         return "the first request is still being processed: poll it with `qbank payments wait`"
