@@ -17,6 +17,7 @@ import httpx2
 from .. import _tracing
 from .._concurrency import AsyncLock, async_context_identity
 from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
+from .._transport_errors import no_answer_message, timeout_message
 from ..errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class AsyncHTTP:
             if attempt is not None:
                 attempt.end(None, exc)  # error.type: the library's class, e.g. httpx2.ReadTimeout
             return None, QBankTimeoutError(
-                f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
+                timeout_message(request, exc),
                 request=request,
                 idempotency_key=key,
                 retries_taken=retries,
@@ -93,7 +94,7 @@ class AsyncHTTP:
             if attempt is not None:
                 attempt.end(None, exc)
             return None, QBankConnectionError(
-                f"{request.method} {request.url.path} failed: {type(exc).__name__}: {exc}",
+                no_answer_message(request, exc),
                 request=request,
                 idempotency_key=key,
                 retries_taken=retries,

@@ -71,7 +71,18 @@ def exit_code_for(error: BaseException) -> ExitCode:
         return ExitCode.NOT_FINAL
     if isinstance(error, CommandFailed):
         return error.code
+    if _is_invalid_nacha(error):
+        return ExitCode.NACHA_INVALID
     return ExitCode.BAD_INPUT
+
+
+def _is_invalid_nacha(error: BaseException) -> bool:
+    """A NACHA file (e.g. of ``payments upload-ach``) with problems in it; a file that cannot be
+    opened or read at all is bad input (exit 1) instead."""
+    nacha = sys.modules.get("qbank_connect.nacha")
+    if nacha is None or not isinstance(error, nacha.NachaValidationError):
+        return False
+    return any(problem.field != "file" for problem in error.problems)
 
 
 def describe(error: BaseException) -> str:
