@@ -23,6 +23,7 @@ PROCESS_PROOFS = (
     # deselect it and `nox -s processes` runs them on one Python. Add yours here, or mark a test
     # `@pytest.mark.processes` in place.
     "exactly_once/",
+    "cli/test_docs.py",
     "cli/test_install.py",
     "typing/",
     "test_celery.py",
