@@ -79,8 +79,11 @@ def exit_code_for(error: BaseException) -> ExitCode:
 def _is_invalid_nacha(error: BaseException) -> bool:
     """A NACHA file (e.g. of ``payments upload-ach``) with problems in it; a file that cannot be
     opened or read at all is bad input (exit 1) instead."""
-    nacha = sys.modules.get("qbank_connect.nacha")
-    if nacha is None or not isinstance(error, nacha.NachaValidationError):
+    if "qbank_connect.nacha" not in sys.modules:  # not loaded: the error cannot be one of its own
+        return False
+    from ..nacha import NachaValidationError
+
+    if not isinstance(error, NachaValidationError):
         return False
     return any(problem.field != "file" for problem in error.problems)
 

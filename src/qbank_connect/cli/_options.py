@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from ._connect import Target
 from ._errors import guard
@@ -213,7 +214,7 @@ JsonSource = Annotated[
 ]
 
 
-class _Command(typer.core.TyperCommand):
+class _Command(TyperCommand):
     """A command whose usage line shows its arguments plainly (``ID``, not ``{ID}``)."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:

@@ -97,8 +97,9 @@ def emit_many(items: Iterable[Any], fmt: Format, model: type[Any] | None = None)
     if fmt is Format.json:
         _write_json(rows)
     elif fmt is Format.csv:
-        fields = getattr(model, "model_fields", None)
-        _write_csv(rows, tuple(fields) if isinstance(fields, Mapping) else ())
+        fields: object = getattr(model, "model_fields", None)
+        header = tuple(cast("Mapping[str, Any]", fields)) if isinstance(fields, Mapping) else ()
+        _write_csv(rows, header)
     else:
         _table_many(rows, type(first).__name__ if first is not None else "")
     return len(rows)
