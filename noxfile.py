@@ -21,7 +21,16 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["unasync_check", "lint", "types", "tests", "legacy_httpx", "dist"]
+nox.options.sessions = [
+    "unasync_check",
+    "lint",
+    "types",
+    "tests",
+    "processes",
+    "properties",
+    "legacy_httpx",
+    "dist",
+]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
@@ -116,18 +125,57 @@ def report_missing_pythons() -> None:
         )
 
 
+# -- pytest sessions ------------------------------------------------------------------------------
+# Every pytest session goes through `run_pytest`: one place for the install, the environment
+# and the warnings policy (pyproject: every warning is an error). A new session is a function of
+# three lines; add its name to `nox.options.sessions` if it belongs to the default run.
+#
+# What runs where (`-m` expressions over the markers in pyproject.toml):
+#   tests-3.10 ... tests-3.13   everything but `slow` and `processes`, on 2 xdist workers
+#   processes (3.11)            the `processes` proofs (tests/conftest.py PROCESS_PROOFS), once
+#   properties (3.11)           the webhook property tests at 10,000 examples each, once
+#   chaos, stampede, celery, exactly_once, exactly_once_stores   long (`slow`) runs, on demand
+PER_PYTHON = "not slow and not processes"
+TEST_ENV = {"HYPOTHESIS_PROFILE": "ci"}
+XDIST = ["-n", "2"]  # measured on 2 cores: see CONTRIBUTING.md, "The checks"
+
+
+def run_pytest(
+    session: nox.Session,
+    *args: str,
+    extras: str = "cli",
+    install: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> None:
+    """Install the package (with ``extras``) and the test requirements, then run pytest."""
+    session.install("-e", f".[{extras}]", "-r", TEST_REQUIREMENTS, *install)
+    session.run("pytest", *args, *session.posargs, env={**TEST_ENV, **(env or {})})
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The unit, contract and end-to-end suites, both clients, asyncio and trio."""
-    session.install("-e", ".[cli]", "-r", TEST_REQUIREMENTS)
-    session.run(
-        "pytest",
-        "-W",
-        "error::ResourceWarning",
-        "-m",
-        "not slow",  # the long ones run in their own sessions (chaos, stampede)
-        *session.posargs,
-        env={"HYPOTHESIS_PROFILE": "ci"},
+    """The unit, contract and end-to-end suites, both clients, asyncio and trio, on each Python;
+    the process-level proofs run once, in `processes`."""
+    run_pytest(session, *XDIST, "-m", PER_PYTHON)
+
+
+@nox.session(python=pythons_for(["3.11"]))
+def processes(session: nox.Session) -> None:
+    """The proofs made with real processes, once: crashes and SIGKILLs (tests/exactly_once),
+    several processes on one store, fork, Celery, the quickstart and README in subprocesses,
+    the install and type-check subprocesses. Needs postgresql and redis-server (apt)."""
+    run_pytest(
+        session, "-m", "processes and not slow", "-rs", extras="cli,postgres,redis,token-cache"
+    )
+
+
+@nox.session(python=pythons_for(["3.11"]))
+def properties(session: nox.Session) -> None:
+    """The webhook property tests at 10,000 examples each (300 in the per-Python sessions)."""
+    run_pytest(
+        session,
+        "tests/webhooks/test_webhooks_property.py",
+        env={"QBANK_PROPERTY_EXAMPLES": "10000"},
     )
 
 

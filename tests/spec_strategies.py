@@ -50,7 +50,7 @@ def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.from_regex(schema["pattern"].replace("^", r"\A").replace("$", r"\Z"))
     if "format" in schema and schema["format"] in _FORMATS:
         return _FORMATS[schema["format"]]
-    return st.text(min_size=0, max_size=schema.get("maxLength", 30))
+    return st.text(min_size=schema.get("minLength", 0), max_size=schema.get("maxLength", 30))
 
 
 @st.composite

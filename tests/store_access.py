@@ -4,6 +4,7 @@ that read, scan or tamper with the stored bytes. Blocking drivers, used by both 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 
@@ -18,7 +19,8 @@ def sqlite_path(url: str) -> str:
 def entries(url: str, table: str, prefix: str = "qbank") -> dict[str, bytes]:
     """Every stored key and value of ``table`` (Redis: every key of the database)."""
     if kind(url) == "sqlite":
-        with sqlite3.connect(sqlite_path(url)) as conn:
+        # sqlite3's context manager commits but does not close: closing() does.
+        with closing(sqlite3.connect(sqlite_path(url))) as conn:
             rows = conn.execute(f"SELECT key, value FROM {table}").fetchall()
         return {str(k): bytes(v) for k, v in rows}
     if kind(url) == "redis":
@@ -40,7 +42,7 @@ def entries(url: str, table: str, prefix: str = "qbank") -> dict[str, bytes]:
 def replace(url: str, table: str, key: str, value: bytes) -> None:
     """Overwrite one stored value in place (keeping any expiry)."""
     if kind(url) == "sqlite":
-        with sqlite3.connect(sqlite_path(url)) as conn:
+        with closing(sqlite3.connect(sqlite_path(url))) as conn, conn:
             conn.execute(f"UPDATE {table} SET value = ? WHERE key = ?", (value, key))
         return
     if kind(url) == "redis":

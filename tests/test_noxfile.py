@@ -14,6 +14,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _pytest.mark.expression import Expression
+
+from .conftest import PROCESS_PROOFS, is_process_proof
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -180,3 +183,40 @@ def test_every_missing_or_stray_file_is_a_problem(noxfile: ModuleType, tmp_path:
         "qbank_connect-1.0.tar.gz lacks docs/sandbox.md",
         "qbank_connect-1.0.tar.gz lacks LICENSE",
     ]
+
+
+def test_the_default_run_has_the_per_python_tests_and_the_proofs_once(noxfile: ModuleType) -> None:
+    defaults = noxfile.nox.options.sessions
+    assert {"tests", "processes", "properties", "types", "lint", "unasync_check"} <= set(defaults)
+
+
+@pytest.mark.parametrize("marks", [set(), {"slow"}, {"processes"}, {"slow", "processes"}])
+def test_every_test_not_slow_runs_exactly_once_in_the_default_run(
+    noxfile: ModuleType, marks: set[str]
+) -> None:
+    """`-m "not slow"` as before, split in two: on every Python, or once in `processes`."""
+
+    def runs(expression: str) -> bool:
+        return Expression.compile(expression).evaluate(lambda name, **_: name in marks)
+
+    per_python = runs(noxfile.PER_PYTHON)
+    once = runs("processes and not slow")
+    assert (per_python or once) is runs("not slow")
+    assert not (per_python and once)
+
+
+@pytest.mark.parametrize("entry", PROCESS_PROOFS)
+def test_each_process_proof_names_a_test_that_exists(entry: str) -> None:
+    path, _, name = entry.partition("::")
+    assert (ROOT / "tests" / path).exists(), entry
+    if name:
+        assert f"def {name}(" in (ROOT / "tests" / path).read_text(), entry
+
+
+def test_process_proofs_match_files_directories_and_test_ids() -> None:
+    assert is_process_proof("tests/exactly_once/test_crash.py::test_crash_short[sqlite]")
+    assert is_process_proof("tests/test_fork.py::test_x")
+    assert is_process_proof("tests/test_stores.py::test_sqlite_many_processes_write_one_file[x]")
+    assert not is_process_proof("tests/test_stores.py::test_sqlite_many_processes_write_one")
+    assert not is_process_proof("tests/test_forks.py::test_x")
+    assert not is_process_proof("tests/cli/test_commands.py::test_x")

@@ -87,7 +87,9 @@ async def test_single_flight_150_concurrent_calls_make_one_token_request() -> No
 
 async def test_token_failure_reaches_every_waiter_once_then_next_call_retries() -> None:
     api = MockAPI()
-    api.token_latency = 0.05
+    # Every caller must be queued behind the one token request before it fails: 0.05 s was not
+    # always enough for 120 threads on 2 loaded cores (xdist and other jobs).
+    api.token_latency = 0.5
     api.token_answers = [
         httpx2.Response(401, json={"error": "invalid_client"}, headers={"Request-Id": "t-1"})
     ]

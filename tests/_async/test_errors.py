@@ -150,3 +150,20 @@ async def test_unexpected_redirect_is_an_api_error(api: MockAPI) -> None:
     with pytest.raises(errors.QBankAPIError) as info:
         await client.balances.get("acc_operating")
     assert info.value.status_code == 302
+
+
+async def test_a_connection_failure_names_the_host_it_could_not_reach() -> None:
+    """A real socket to a closed loopback port: the message says which host:port, and why."""
+    from qbank_connect import AsyncQBankConnect
+
+    from ..servers import free_port
+
+    port = free_port()
+    async with AsyncQBankConnect(
+        "id", "secret", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0
+    ) as client:
+        with pytest.raises(errors.QBankConnectionError) as failed:
+            await client.balances.get("acc_operating")
+    message = str(failed.value)
+    assert f"could not connect to 127.0.0.1:{port}" in message, message
+    assert "[Errno" not in message

@@ -148,3 +148,20 @@ def test_unexpected_redirect_is_an_api_error(api: MockAPI) -> None:
     with pytest.raises(errors.QBankAPIError) as info:
         client.balances.get("acc_operating")
     assert info.value.status_code == 302
+
+
+def test_a_connection_failure_names_the_host_it_could_not_reach() -> None:
+    """A real socket to a closed loopback port: the message says which host:port, and why."""
+    from qbank_connect import QBankConnect
+
+    from ..servers import free_port
+
+    port = free_port()
+    with QBankConnect(
+        "id", "secret", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0
+    ) as client:
+        with pytest.raises(errors.QBankConnectionError) as failed:
+            client.balances.get("acc_operating")
+    message = str(failed.value)
+    assert f"could not connect to 127.0.0.1:{port}" in message, message
+    assert "[Errno" not in message

@@ -176,3 +176,17 @@ def test_per_call_keys_do_not_mix_with_csv(tmp_path: Path, flag: str) -> None:
         "payments", "create-ach", "--csv", str(source), flag, value, "--sandbox", env=cli_env()
     )
     assert_one_line_error(run, 1, "reference column")
+
+
+def test_a_row_with_a_repeated_reference_reports_its_bad_cells_too(tmp_path: Path) -> None:
+    """docs/cli.md: every problem at once, not one more each time the file is fixed."""
+    source = payroll(tmp_path, 2, extra="acc_operating")
+    lines = source.read_text().splitlines()
+    bad = lines[2].replace("PAY-002", "PAY-001").replace("2026-11-23", "2026-02-30")
+    lines[2] = bad.replace("checking", "chequing")
+    source.write_text("\n".join(lines) + "\n")
+    run = qbank("payments", "create-ach", "--csv", str(source), "--sandbox")
+    assert_one_line_error(
+        run, 1, "repeats row 2", "row 3 (PAY-001): effective_date", "row 3 (PAY-001): account_type"
+    )
+    assert "Value error" not in run.stderr

@@ -45,6 +45,8 @@ def _commands(tmp: Path) -> dict[str, tuple[tuple[str, ...], str | None]]:
     (tmp / "poor.json").write_text(json.dumps(poor))
     (tmp / "secret").write_text("demo-readonly-s3cret\n")
     (tmp / "not-nacha.ach").write_text("this is not a NACHA file\n")
+    same = {**TRANSFER, "destination_account_id": TRANSFER["source_account_id"]}
+    (tmp / "same.json").write_text(json.dumps(same))
     f = str(tmp)
     return {
         "auth check": (("auth", "check"), None),
@@ -114,6 +116,16 @@ def _commands(tmp: Path) -> dict[str, tuple[tuple[str, ...], str | None]]:
             None,
         ),
         "not nacha": (("payments", "upload-ach", f"{f}/not-nacha.ach"), None),
+        "readonly 403 no secret": (
+            ("payments", "create-ach", "--json", f"{f}/ach.json", "--client-id", "demo-readonly"),
+            None,
+        ),
+        "empty csv": (("payments", "list", "--output", "csv"), None),
+        "wait, another run's payment": (("payments", "wait", UNKNOWN_PAYMENT), None),
+        "same account transfer": (
+            ("transfers", "create", "--json", f"{f}/same.json"),
+            None,
+        ),
         "debug": (("payments", "create-wire", "--json", f"{f}/bad.json", "--debug"), None),
     }
 
@@ -233,9 +245,36 @@ def test_api_refusals_have_their_exit_codes(runs: dict[str, Run]) -> None:
 
 
 def test_not_a_nacha_file(runs: dict[str, Run]) -> None:
-    run = runs["not nacha"]
-    assert run.returncode in (1, 6), run  # refused by the SDK's pre-check or by QBank
-    assert_one_line_error(run, run.returncode)
+    # `qbank --help`: 11 is "the NACHA file (or its entries) is invalid"; the SDK's pre-check
+    # refuses it before sending.
+    assert_one_line_error(runs["not nacha"], 11, "not a valid NACHA file")
+
+
+def test_the_read_only_demo_client_needs_no_secret_with_the_embedded_sandbox(
+    runs: dict[str, Run],
+) -> None:
+    """docs/cli.md's 403 example, as written: no secret to find in docs/sandbox.md."""
+    assert_one_line_error(runs["readonly 403 no secret"], 3, "403", "ERR_SCOPE_001")
+
+
+def test_csv_of_an_empty_list_still_has_its_header_row(runs: dict[str, Run]) -> None:
+    run = runs["empty csv"]
+    assert run.returncode == 0, run
+    header = run.stdout.splitlines()
+    assert len(header) == 1
+    assert {"id", "status", "amount", "source_account_id"} <= set(header[0].split(","))
+
+
+def test_a_404_of_the_embedded_sandbox_says_it_starts_empty(runs: dict[str, Run]) -> None:
+    assert_one_line_error(
+        runs["wait, another run's payment"], 4, "404", "starts empty on every command", "--base-url"
+    )
+
+
+def test_a_transfer_to_its_own_source_is_refused_before_any_call(runs: dict[str, Run]) -> None:
+    run = runs["same account transfer"]
+    assert_one_line_error(run, 1, "destination_account_id: must differ from source_account_id")
+    assert "Value error" not in run.stderr
 
 
 def test_debug_shows_the_traceback(runs: dict[str, Run]) -> None:

@@ -65,10 +65,20 @@ def test_an_invalid_file_lists_every_problem(tmp_path: Path) -> None:
 
 
 def test_bad_entries_build_nothing(tmp_path: Path) -> None:
-    source = entries(tmp_path, "Jane,021000022,x,checking,abc\n")
+    source = entries(tmp_path, "Jane,021000022,x,checking,abc\nBob,021000021,12345,chequing,1\n")
     out = tmp_path / "never.ach"
     run = qbank("nacha", "build", str(source), "-o", str(out), *ORIGINATOR)
-    assert_one_line_error(run, 11, "routing_number", "account_number", "amount")
+    # A well-formed CSV with bad cells: every cell named by line and column, not "not a CSV".
+    assert_one_line_error(
+        run,
+        11,
+        "4 problems",
+        "line 2, routing_number",
+        "line 2, account_number",
+        "line 2, amount",
+        "line 3, account_type",
+    )
+    assert "not a valid CSV" not in run.stderr
     assert not out.exists()
 
 

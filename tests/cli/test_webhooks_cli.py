@@ -146,7 +146,8 @@ def test_verify(tmp_path: Path, secret_file: Path) -> None:
         str(1_763_720_130 + 3600),
         input=body,
     )
-    assert_one_line_error(run, 9, "timestamp_outside_tolerance")
+    assert_one_line_error(run, 9, "timestamp_outside_tolerance", "pass --now UNIX_TIME")
+    assert "now=" not in run.stderr  # the SDK's argument, not an option of this command
     assert run.json() == {
         "verified": False,
         "reason": "timestamp_outside_tolerance",

@@ -53,6 +53,18 @@ def test_head_on_a_post_route_is_405(raw_http: httpx2.Client) -> None:
     assert int(response.headers["content-length"]) > 0
 
 
+@pytest.mark.parametrize("path", ["/payments/ach", "/payments/wire"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_get_and_head_on_a_create_path_are_405_not_get_payment(
+    http: httpx2.Client, method: str, path: str
+) -> None:
+    response = http.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    if method == "GET":
+        assert response.json()["error_code"] == "ERR_METHOD_001"
+
+
 @pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "PATCH", "FROB"])
 def test_other_methods_are_json_405_with_allow(http: httpx2.Client, method: str) -> None:
     response = http.request(method, "/accounts")

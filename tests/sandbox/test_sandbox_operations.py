@@ -70,6 +70,21 @@ def test_every_operation_is_reached_by_its_own_path(op: Operation) -> None:
 def test_head_is_routed_as_get_and_other_methods_list_what_is_allowed() -> None:
     assert route("HEAD", "/accounts").operation is route("GET", "/accounts").operation
     refused = route("OPTIONS", "/payments/ach")
-    assert refused.operation is None and refused.allowed == ("GET", "POST")
+    assert refused.operation is None and refused.allowed == ("POST",)
     missing = route("GET", "/nothing")
     assert missing.operation is None and missing.allowed == ()
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"])
+@pytest.mark.parametrize(
+    "op", [op for op in OPERATIONS if "{" not in op.path], ids=lambda op: op.operation_id
+)
+def test_a_literal_path_wins_over_a_template_for_every_method(op: Operation, method: str) -> None:
+    """``/payments/ach`` is never ``/payments/{payment_id}``, whatever the method."""
+    found = route(method, op.path)
+    same_path = {other.method for other in OPERATIONS if other.path == op.path}
+    wanted = "GET" if method == "HEAD" else method
+    if wanted in same_path:
+        assert found.operation is not None and found.operation.path == op.path
+    else:
+        assert found.operation is None and found.allowed == tuple(sorted(same_path))

@@ -228,6 +228,24 @@ def test_seed_is_deterministic() -> None:
     assert snapshot(1) != snapshot(2)
 
 
+def first_payment_id(seed: int | None) -> str:
+    with Sandbox(start=START, seed=seed) as sandbox, sandbox.http_client() as http:
+        http.headers["Authorization"] = f"Bearer {get_token(http)}"
+        response = http.post(
+            "/payments/ach", json=ach_body(), headers={"Idempotency-Key": new_key()}
+        )
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
+
+def test_ids_are_unique_per_sandbox_unless_a_seed_is_given() -> None:
+    """The first payment of every fresh sandbox used to be the same id (2f266218-...)."""
+    unseeded = {first_payment_id(None) for _ in range(5)}
+    assert len(unseeded) == 5
+    assert first_payment_id(7) == first_payment_id(7)
+    assert first_payment_id(7) != first_payment_id(8)
+
+
 def test_unknown_route_and_method(http: httpx2.Client) -> None:
     assert http.get("/nothing-here").status_code == 404
     response = http.delete("/accounts")

@@ -64,3 +64,10 @@ request = AchPaymentRequest(
 )
 text: str = request.amount  # expect[mypy]: expression has type "Decimal", variable has type "str" # expect[pyright]: "Decimal" is not assignable to "str"
 cents: Decimal = request.amount * 100
+# The pattern README.md shows: a typed variable makes both checkers name the misspelt key.
+named_details: RecipientDetailsDict = {  # expect[mypy]: Extra key "acount_number" for TypedDict "RecipientDetailsDict"
+    "name": "Acme Supplies",
+    "routing_number": "021000021",
+    "acount_number": "123456789",  # expect[pyright]: "acount_number" is an undefined item in type "RecipientDetailsDict"
+    "account_type": "checking",
+}

@@ -19,6 +19,7 @@ from .. import _tracing
 from .._concurrency import AsyncLock, async_context_identity
 from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
 from .._tls import tls_failure
+from .._transport_errors import no_answer_message, timeout_message
 from ..errors import (
     QBankClosedError,
     QBankConnectionError,
@@ -110,7 +111,7 @@ class AsyncHTTP:
             if attempt is not None:
                 attempt.end(None, exc)  # error.type: the library's class, e.g. httpx2.ReadTimeout
             return None, QBankTimeoutError(
-                f"{request.method} {request.url.path} timed out ({type(exc).__name__})",
+                timeout_message(request, exc),
                 request=request,
                 idempotency_key=key,
                 retries_taken=retries,
@@ -128,7 +129,7 @@ class AsyncHTTP:
                     retries_taken=retries,
                 )
             return None, QBankConnectionError(
-                f"{request.method} {request.url.path} failed: {type(exc).__name__}: {exc}",
+                no_answer_message(request, exc),
                 request=request,
                 idempotency_key=key,
                 retries_taken=retries,

@@ -1,4 +1,4 @@
-"""``qbank``: the QBank Connect API from a shell (``pip install "qbank-connect[cli]"``).
+"""``qbank``: the QBank Connect API from a shell (the ``cli`` extra: ``pip install ".[cli]"``).
 
 Example::
 
@@ -16,7 +16,11 @@ from collections.abc import Sequence
 
 __all__ = ["main"]
 
-EXTRA_HINT = 'the qbank command line needs the "cli" extra: pip install "qbank-connect[cli]"'
+EXTRA_HINT = (
+    'the qbank command line needs the "cli" extra: from a checkout, python -m pip install '
+    '".[cli]"; from a wheel, python -m pip install "dist/qbank_connect-<version>-py3-none-any'
+    '.whl[cli]" (pip install "qbank-connect[cli]" once it is published on PyPI)'
+)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -38,7 +38,9 @@ def auth_check(*, target: Target, fmt: Format) -> None:
 def accounts_list(page_size: PageSize = 100, *, target: Target, fmt: Format) -> None:
     """List every account (all pages)."""
     with connect(target) as client:
-        emit_many(client.accounts.list(limit=page_size), fmt)
+        from ..models import Account
+
+        emit_many(client.accounts.list(limit=page_size), fmt, Account)
 
 
 @command(accounts, "get", operation="getAccount")
@@ -86,4 +88,6 @@ def transactions_list(
         page = client.transactions.list(
             account_id=account, from_date=from_date, to_date=to_date, limit=page_size
         )
-        emit_many(page, fmt)
+        from ..models import Transaction
+
+        emit_many(page, fmt, Transaction)

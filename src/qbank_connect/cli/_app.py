@@ -22,7 +22,8 @@ app = typer.Typer(
     name="qbank",
     help="The QBank Connect API from a shell: balances, transactions, ACH, wires, transfers, "
     "Positive Pay, webhooks and NACHA files. Add --sandbox to any API command to try it "
-    "against an embedded sandbox.",
+    "against an embedded sandbox (in this process, demo credentials, empty every run); "
+    "--environment sandbox is QBank's hosted sandbox instead (network, your credentials).",
     epilog=epilog(),
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -62,13 +63,24 @@ def sandbox(
         ),
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", metavar="N", help="Seed of the generated data.")
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--seed",
+            metavar="N",
+            help="Make the ids of created payments repeat from run to run (default: random).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Run the sandbox server (the same as python -m qbank_connect.sandbox) until Ctrl-C."""
+    """Serve the sandbox until Ctrl-C.
+
+    The same as python -m qbank_connect.sandbox: state lasts while it runs (point commands at it
+    with --base-url), unlike --sandbox, which starts an empty one for each command."""
     from ..sandbox.__main__ import main
 
-    argv = ["--host", host, "--port", str(port), "--token-ttl", str(token_ttl), "--seed", str(seed)]
+    argv = ["--host", host, "--port", str(port), "--token-ttl", str(token_ttl)]
+    if seed is not None:
+        argv += ["--seed", str(seed)]
     if webhook_url is not None:
         argv += ["--webhook-url", webhook_url]
     raise SystemExit(main(argv))

@@ -147,17 +147,18 @@ def load_rows(path: Path, *, account: str | None = None) -> list[Row]:
         if None in record:
             problems.append(f"row {number}: more cells than columns")
             continue
+        # Every problem of the row at once: a bad reference does not hide its bad cells.
+        before = len(problems)
         reference = values.get("reference", "")
         if not reference or not reference.isprintable():
             problems.append(f"row {number}: reference: must be non-empty printable text")
-            continue
-        if reference in seen:
+        elif reference in seen:
             problems.append(
                 f"row {number}: reference {reference!r} repeats row {seen[reference]} "
                 "(each row needs its own reference: it is the row's idempotency key)"
             )
-            continue
-        seen[reference] = number
+        else:
+            seen[reference] = number
         body: dict[str, Any] = {}
         if account is not None and not values.get("source_account_id"):
             values["source_account_id"] = account
@@ -177,7 +178,10 @@ def load_rows(path: Path, *, account: str | None = None) -> list[Row]:
                 column = next(
                     (c for c, t in CSV_COLUMNS.items() if t and ".".join(t) == where), where
                 )
-                problems.append(f"row {number} ({reference}): {column}: {error['msg']}")
+                message = error["msg"].removeprefix("Value error, ")
+                problems.append(f"row {number} ({reference}): {column}: {message}")
+            continue
+        if len(problems) > before:
             continue
         rows.append(Row(number, reference, request, idempotency_key_for(OPERATION, reference)))
     if problems:

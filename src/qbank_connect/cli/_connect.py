@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import BadInput
+from ._errors import BadInput, set_hint
 
 if TYPE_CHECKING:
     from .._async.client import AsyncQBankConnect
@@ -87,15 +87,48 @@ def _client_arguments(
         client_id, secret = target.credentials()
         options: dict[str, Any] = {"environment": target.environment, "base_url": target.base_url}
     else:
-        from ..sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-
-        client_id, secret = (
-            (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-            if target.client_id is None
-            else target.credentials()
-        )
+        client_id, secret = _sandbox_credentials(target)
         options = {"base_url": sandbox.base_url}
     return client_id, secret, {**options, "max_retries": _retries(target)}
+
+
+def _sandbox_credentials(target: Target) -> tuple[str, str | None]:
+    """The embedded sandbox's credentials: the demo client's by default; the read-only demo
+    client's for ``--client-id demo-readonly`` (its published secret: nothing to set); any other
+    client id with the secret given as for a real host."""
+    from ..sandbox import (
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        DEMO_READONLY_CLIENT_ID,
+        DEMO_READONLY_CLIENT_SECRET,
+    )
+
+    demo = {
+        DEMO_CLIENT_ID: DEMO_CLIENT_SECRET,
+        DEMO_READONLY_CLIENT_ID: DEMO_READONLY_CLIENT_SECRET,
+    }
+    client_id = target.client_id or DEMO_CLIENT_ID
+    if client_id in demo and target.secret_file is None and not target.prompt_secret:
+        return client_id, demo[client_id]
+    return target.credentials()
+
+
+SANDBOX_NOT_FOUND_HINT = (
+    "the embedded sandbox (--sandbox) starts empty on every command, so what another run "
+    "created is not in it; for state that lasts, run `qbank sandbox` and pass --base-url"
+)
+
+
+@contextmanager
+def _explained_not_found() -> Generator[None, None, None]:
+    """A 404 of the embedded sandbox says why (e.g. `payments wait ID` of an earlier run)."""
+    from ..errors import QBankNotFoundError
+
+    try:
+        yield
+    except QBankNotFoundError as error:
+        set_hint(error, SANDBOX_NOT_FOUND_HINT)
+        raise
 
 
 @contextmanager
@@ -114,7 +147,10 @@ def connect(target: Target) -> Generator[QBankConnect, None, None]:
         http = sandbox.http_client()  # httpx2 types `with` on it loosely: closed by hand
         client_id, secret, options = _client_arguments(target, sandbox)
         try:
-            with QBankConnect(client_id, secret, http_client=http, **options) as client:
+            with (
+                _explained_not_found(),
+                QBankConnect(client_id, secret, http_client=http, **options) as client,
+            ):
                 yield client
         finally:
             http.close()
@@ -136,7 +172,10 @@ async def aconnect(target: Target) -> AsyncGenerator[AsyncQBankConnect, None]:
         http = sandbox.async_http_client()
         client_id, secret, options = _client_arguments(target, sandbox)
         try:
-            async with AsyncQBankConnect(client_id, secret, http_client=http, **options) as client:
-                yield client
+            with _explained_not_found():
+                async with AsyncQBankConnect(
+                    client_id, secret, http_client=http, **options
+                ) as client:
+                    yield client
         finally:
             await http.aclose()

@@ -21,7 +21,15 @@ from ..errors import (
 )
 from ._exit import ExitCode
 
-__all__ = ["BadInput", "CommandFailed", "describe", "exit_code_for", "fail", "guard"]
+__all__ = [
+    "BadInput",
+    "CommandFailed",
+    "describe",
+    "exit_code_for",
+    "fail",
+    "guard",
+    "set_hint",
+]
 
 
 class BadInput(Exception):
@@ -63,7 +71,21 @@ def exit_code_for(error: BaseException) -> ExitCode:
         return ExitCode.NOT_FINAL
     if isinstance(error, CommandFailed):
         return error.code
+    if _is_invalid_nacha(error):
+        return ExitCode.NACHA_INVALID
     return ExitCode.BAD_INPUT
+
+
+def _is_invalid_nacha(error: BaseException) -> bool:
+    """A NACHA file (e.g. of ``payments upload-ach``) with problems in it; a file that cannot be
+    opened or read at all is bad input (exit 1) instead."""
+    if "qbank_connect.nacha" not in sys.modules:  # not loaded: the error cannot be one of its own
+        return False
+    from ..nacha import NachaValidationError
+
+    if not isinstance(error, NachaValidationError):
+        return False
+    return any(problem.field != "file" for problem in error.problems)
 
 
 def describe(error: BaseException) -> str:
@@ -99,12 +121,25 @@ def _first_lines(error: BaseException) -> str:
         problems: list[str] = []
         for item in error.errors()[:10]:
             loc = ".".join(str(part) for part in item["loc"]) or "<body>"
-            problems.append(f"{loc}: {item['msg']}")
+            # pydantic prefixes a validator's own message with "Value error, ": not for humans.
+            message = item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            problems.append(f"{loc}: {message}")
         return "invalid request: " + "; ".join(problems)
     return str(error)
 
 
+_HINT = "_qbank_cli_hint"
+
+
+def set_hint(error: BaseException, hint: str) -> None:
+    """Attach what the user should know about ``error`` in this command (shown after it)."""
+    setattr(error, _HINT, hint)
+
+
 def _hint(error: BaseException) -> str | None:
+    attached = getattr(error, _HINT, None)
+    if isinstance(attached, str):
+        return attached
     key = getattr(error, "idempotency_key", None)
     if isinstance(error, QBankIdempotencyConflict):
         return "the first request is still being processed: poll it with `qbank payments wait`"

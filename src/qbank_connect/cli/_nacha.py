@@ -56,10 +56,23 @@ def build(csv_file: Path, output: str, fmt: Format, **originator: Any) -> None:
         entries = entries_from_csv(csv_file)
         data = build_file(entries, Originator(**originator))
     except NachaValidationError as exc:
-        raise CommandFailed(f"cannot build the file: {exc}", ExitCode.NACHA_INVALID) from None
+        raise CommandFailed(_build_failure(csv_file, exc), ExitCode.NACHA_INVALID) from None
     if output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
         Path(output).write_bytes(data)
         emit({"file": output, "entries": len(entries), "bytes": len(data)}, fmt)
+
+
+def _build_failure(csv_file: Path, error: Any) -> str:
+    """Why ``nacha build`` wrote nothing: every bad cell of the CSV, by line and column."""
+    problems = error.problems
+    if error.what != "CSV file" or any(p.field == "file" for p in problems):
+        return f"cannot build the file: {error}"
+    cells = "; ".join(
+        f"line {p.line}, {p.field}: {p.message}" if p.line else f"{p.field}: {p.message}"
+        for p in problems
+    )
+    noun = "problem" if len(problems) == 1 else "problems"
+    return f"cannot build the file, nothing written: {csv_file} has {len(problems)} {noun}: {cells}"

@@ -108,7 +108,7 @@ def webhooks_verify(
 # --- nacha ------------------------------------------------------------------------------------
 @command(nacha, "validate", api=False)
 def nacha_validate(
-    file: Annotated[Path, typer.Argument(help="The NACHA file.", dir_okay=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The NACHA file.", dir_okay=False)],
     *,
     fmt: Format,
 ) -> None:

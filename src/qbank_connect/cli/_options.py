@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from .._operations import operation as sdk_operation
 from ._connect import Target
@@ -38,7 +39,8 @@ _TARGET = (
             typer.Option(
                 "--sandbox",
                 help="Run against an embedded sandbox started for this command (demo credentials, "
-                "no network).",
+                "no network, empty every run); not QBank's hosted sandbox, which is "
+                "--environment sandbox.",
                 rich_help_panel=_CONNECTION,
             ),
         ],
@@ -110,7 +112,8 @@ _TARGET = (
                 "--environment",
                 metavar="NAME",
                 envvar="QBANK_ENVIRONMENT",
-                help="production or sandbox.",
+                help="production, or sandbox for QBank's hosted sandbox (real network, your "
+                "sandbox credentials); --sandbox is the embedded one, in this process.",
                 rich_help_panel=_CONNECTION,
             ),
         ],
@@ -212,6 +215,14 @@ JsonSource = Annotated[
 ]
 
 
+class _Command(TyperCommand):
+    """A command whose usage line shows its arguments plainly (``ID``, not ``{ID}``)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
 def group(name: str, help: str) -> typer.Typer:
     """A command group such as ``qbank payments``, for :func:`command` to register on."""
     return typer.Typer(name=name, help=help, no_args_is_help=True, rich_markup_mode=None)
@@ -271,7 +282,9 @@ def command(
         wrapper.__module__ = fn.__module__
         wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
-        group.command(name)(wrapper)
+        # The docstring's first paragraph, whole: Click would cut it at 45 characters mid-phrase.
+        short = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
+        group.command(name, cls=_Command, short_help=short or None)(wrapper)
         if operation is not None:
             OPERATIONS[operation] = f"{group.info.name} {name}"
         return fn

@@ -53,6 +53,9 @@ _RIGHT = frozenset(
 )
 
 
+_WRAPS = frozenset({"name", "description", "reason", "message", "memo", "error", "failure_reason"})
+
+
 def resolve_format(fmt: Format) -> Format:
     """``auto``: a table on a terminal, JSON when piped."""
     if fmt is not Format.auto:
@@ -77,11 +80,13 @@ def emit(item: Any, fmt: Format) -> None:
     elif fmt is Format.csv:
         _write_csv([data])
     else:
-        _table_one(data, type(item).__name__)
+        # A model's name titles its table; the CLI's own results (plain dicts) have no title.
+        _table_one(data, type(item).__name__ if hasattr(item, "model_dump") else "")
 
 
-def emit_many(items: Iterable[Any], fmt: Format) -> int:
-    """Print a list (every page of it); returns how many items."""
+def emit_many(items: Iterable[Any], fmt: Format, model: type[Any] | None = None) -> int:
+    """Print a list (every page of it); returns how many items. ``model`` (the item type) gives
+    the CSV header row of an empty list."""
     fmt = resolve_format(fmt)
     first: Any = None
     rows: list[Any] = []
@@ -92,7 +97,9 @@ def emit_many(items: Iterable[Any], fmt: Format) -> int:
     if fmt is Format.json:
         _write_json(rows)
     elif fmt is Format.csv:
-        _write_csv(rows)
+        fields: object = getattr(model, "model_fields", None)
+        header = tuple(cast("Mapping[str, Any]", fields)) if isinstance(fields, Mapping) else ()
+        _write_csv(rows, header)
     else:
         _table_many(rows, type(first).__name__ if first is not None else "")
     return len(rows)
@@ -117,8 +124,8 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _write_csv(rows: Sequence[Any]) -> None:
-    columns: dict[str, None] = {}
+def _write_csv(rows: Sequence[Any], header: Sequence[str] = ()) -> None:
+    columns: dict[str, None] = dict.fromkeys(header)
     mappings: list[Mapping[str, Any]] = [row if isinstance(row, Mapping) else {} for row in rows]
     for mapping in mappings:
         columns.update(dict.fromkeys(mapping))
@@ -146,7 +153,14 @@ def _table_many(rows: Sequence[Any], model: str) -> None:
         columns = tuple(rows[0])
     table = Table(show_edge=False, header_style="bold")
     for name in columns:
-        table.add_column(name, justify="right" if name in _RIGHT else "left", overflow="fold")
+        # Ids, codes, dates and amounts are never broken across lines (`acc_operatin` / `g`):
+        # free text (names, descriptions, reasons) wraps instead.
+        table.add_column(
+            name,
+            justify="right" if name in _RIGHT else "left",
+            overflow="fold",
+            no_wrap=name not in _WRAPS,
+        )
     for row in rows:
         table.add_row(*(_cell(row.get(name)) for name in columns))
     console.print(table)

@@ -36,7 +36,10 @@ def payments_list(
 ) -> None:
     """List payments, newest first (all pages), by status and source account."""
     with connect(target) as client:
-        emit_many(client.payments.list(status=status, account_id=account, limit=page_size), fmt)
+        from ..models import Payment
+
+        payments = client.payments.list(status=status, account_id=account, limit=page_size)
+        emit_many(payments, fmt, Payment)
 
 
 @command(payments, "get", operation="getPayment")
@@ -166,7 +169,7 @@ def payments_create_wire(
 
 @command(payments, "upload-ach", operation="uploadAchFile")
 def payments_upload_ach(
-    file: Annotated[Path, typer.Argument(help="The NACHA file.", dir_okay=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The NACHA file.", dir_okay=False)],
     account: Annotated[
         str | None,
         typer.Option("--account", metavar="ID", help="Source account id.", show_default=False),

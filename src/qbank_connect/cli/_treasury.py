@@ -45,4 +45,7 @@ def positive_pay_list_exceptions(
 ) -> None:
     """List presented checks awaiting a pay/return decision (all pages)."""
     with connect(target) as client:
-        emit_many(client.positive_pay.list_exceptions(account_id=account, limit=page_size), fmt)
+        from ..models import CheckException
+
+        exceptions = client.positive_pay.list_exceptions(account_id=account, limit=page_size)
+        emit_many(exceptions, fmt, CheckException)

@@ -155,8 +155,10 @@ def verify(
     try:
         event = unwrap(payload, pairs, keys, tolerance=tolerance, now=now)
     except QBankWebhookVerificationError as exc:
-        emit({"verified": False, "reason": exc.reason, "message": str(exc)}, fmt)
-        raise CommandFailed(f"not verified: {exc.reason}: {exc}", ExitCode.WEBHOOK) from None
+        # The SDK's advice names its argument (now=); here it is the --now option.
+        message = str(exc).replace("pass now= the time", "pass --now UNIX_TIME, the time")
+        emit({"verified": False, "reason": exc.reason, "message": message}, fmt)
+        raise CommandFailed(f"not verified: {exc.reason}: {message}", ExitCode.WEBHOOK) from None
     emit(
         {
             "verified": True,

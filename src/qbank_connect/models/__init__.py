@@ -1,6 +1,15 @@
 """Typed models for every schema of the QBank Connect contract."""
 
-from ._base import AuditedResource, Money, RequestModel, ResponseModel, ResponseMoney, SignedMoney
+from ._base import (
+    AMOUNT_PATTERN,
+    Amount,
+    AuditedResource,
+    Money,
+    RequestModel,
+    ResponseModel,
+    ResponseMoney,
+    SignedMoney,
+)
 from ._enums import (
     AccountStatus,
     AccountType,
@@ -49,6 +58,8 @@ OAuthError = OAuthErrorResponse
 """The contract's name for a ``POST /token`` error body."""
 
 __all__ = [
+    "AMOUNT_PATTERN",
+    "Amount",
     "Account",
     "AccountList",
     "AccountStatus",

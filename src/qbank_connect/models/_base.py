@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from decimal import Context, Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -12,6 +13,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from ._fields import Coerced
 
 __all__ = [
+    "AMOUNT_PATTERN",
+    "Amount",
     "AuditedResource",
     "Money",
     "RequestModel",
@@ -23,6 +26,27 @@ _CENT = Decimal("0.01")
 # Wide enough that quantizing any amount the API can send never overflows the default 28 digits.
 _WIDE = Context(prec=100)
 _MAX_REQUEST_AMOUNT = Decimal("1e15")
+# The contract's ``Amount`` (spec/openapi.yaml): greater than zero, at most 15 integer digits,
+# at most 2 decimals, no leading zeros. A string amount is sent as written, so it must be one.
+AMOUNT_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,14}(\.[0-9]{1,2})?)$"
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _amount_text(text: str) -> Decimal:
+    """A string amount: one the contract's ``Amount`` allows, or a ValueError saying why not."""
+    if _AMOUNT.fullmatch(text):
+        return Decimal(text)
+    if not _DECIMAL_TEXT.fullmatch(text):
+        raise ValueError("must be a decimal string such as '1000.50' (digits, '.', 2 decimals)")
+    whole, _, decimals = text.lstrip("-").partition(".")
+    if text.startswith("-") or Decimal(text) == 0:
+        raise ValueError("must be greater than 0")
+    if len(decimals) > 2:
+        raise ValueError("must have at most 2 decimal places")
+    if whole.startswith("0") and len(whole) > 1:
+        raise ValueError(f"must not have leading zeros (write {Decimal(text)})")
+    raise ValueError("is too large (at most 15 digits before the decimal point)")
 
 
 def _to_decimal(value: Any) -> Decimal:
@@ -62,7 +86,7 @@ def _two_places(value: Decimal) -> Decimal:
 
 
 def _request_amount(value: Any) -> Decimal:
-    amount = _to_decimal(value)
+    amount = _amount_text(value) if isinstance(value, str) else _to_decimal(value)
     if amount <= 0:
         raise ValueError("must be greater than 0")
     if amount >= _MAX_REQUEST_AMOUNT:
@@ -91,10 +115,15 @@ Money = Coerced[
     ],
     Decimal | int | float | str,
 ]
-"""An amount sent to the API: > 0, at most two decimals, sent as a string like ``"1000.50"``.
+"""An amount sent to the API (the contract's ``Amount``): > 0, at most two decimals and 15
+digits before the point, sent as a string like ``"1000.50"``.
 
-Given as a ``Decimal``, an ``int``, a decimal string or, for convenience, a float (``1000.50``
-becomes ``Decimal("1000.50")``); always a ``Decimal`` once validated."""
+Given as a ``Decimal``, an ``int``, a string the contract allows (``"1000.5"``, not ``"01000.50"``
+or ``"1e3"``) or, for convenience, a float (``1000.50`` becomes ``Decimal("1000.50")``); always a
+``Decimal`` once validated."""
+
+Amount = Money
+"""The contract's name for a request amount (``components.schemas.Amount``): :data:`Money`."""
 
 ResponseMoney = Annotated[
     Decimal,

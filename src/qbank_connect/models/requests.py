@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 from typing_extensions import NotRequired, TypedDict
 
 from ._base import Money, RequestModel
@@ -132,13 +132,26 @@ class WirePaymentRequest(RequestModel):
 
 
 class TransferRequest(RequestModel):
-    """A real-time move of funds between two of the client's accounts."""
+    """A real-time move of funds between two of the client's accounts (two different ones).
+
+    Example::
+
+        TransferRequest(source_account_id="acc_operating", destination_account_id="acc_payroll",
+                        amount="2500.00")
+    """
 
     source_account_id: ResourceId
     destination_account_id: ResourceId
     amount: Money
     currency: Currency | None = None
     memo: Annotated[str, _text(80)] | None = None
+
+    @field_validator("destination_account_id")
+    @classmethod
+    def _differs_from_source(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("source_account_id"):
+            raise ValueError("must differ from source_account_id")
+        return value
 
 
 class CheckIssueRequest(RequestModel):

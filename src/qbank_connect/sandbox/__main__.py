@@ -38,7 +38,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--webhook-secret", default=DEMO_WEBHOOK_SECRET, help="webhook signing secret"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the generated data")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="make the ids of created payments repeat from run to run (default: random)",
+    )
     tls = parser.add_argument_group("HTTPS and mutual TLS")
     tls.add_argument("--tls-cert", default=None, help="serve HTTPS with this PEM certificate")
     tls.add_argument(

@@ -52,8 +52,10 @@ def _amount(text: str) -> Decimal:
 class Bank:
     """State and business operations of the sandbox bank."""
 
-    def __init__(self, seed: int, start: datetime, on_final: Callable[[Payment], None]) -> None:
-        data = build_seed(seed, start)
+    def __init__(
+        self, seed: int | None, start: datetime, on_final: Callable[[Payment], None]
+    ) -> None:
+        data = build_seed(seed or 0, start)
         self.accounts: dict[str, Account] = data.accounts
         self.transactions: list[Transaction] = data.transactions
         self.exceptions: list[CheckException] = data.exceptions
@@ -61,7 +63,9 @@ class Bank:
         self.files: dict[str, AchFile] = {}
         self.issues: dict[str, CheckIssue] = {}
         self._open: dict[str, Payment] = {}  # payments that will move on by themselves
-        self._rng = random.Random(f"ids-{seed}")
+        # Ids of what clients create: drawn from the seed when one is given on purpose, else
+        # from the OS (a payment id of one sandbox is never found in the next one by chance).
+        self._rng = random.Random(f"ids-{seed}") if seed is not None else random.Random()
         self._seq = itertools.count(len(self.transactions) + 1)
         self._on_final = on_final
 

@@ -130,14 +130,17 @@ class Route:
 
 
 def route(method: str, path: str) -> Route:
-    """Match a method and a path relative to the base URL. ``HEAD`` is routed as ``GET``."""
+    """Match a method and a path relative to the base URL. ``HEAD`` is routed as ``GET``.
+
+    The most literal matching path wins for every method: ``GET /payments/ach`` is a 405 (the
+    path allows POST), never ``getPayment`` of a payment called "ach"."""
     wanted = "GET" if method == "HEAD" else method
-    allowed: list[str] = []
-    for op in OPERATIONS:
-        found = op.pattern.fullmatch(path)
-        if found is None:
-            continue
+    matches = [(op, found) for op in OPERATIONS if (found := op.pattern.fullmatch(path))]
+    if not matches:
+        return Route(None, {})
+    best = min(op.path.count("{") for op, _ in matches)
+    matches = [(op, found) for op, found in matches if op.path.count("{") == best]
+    for op, found in matches:
         if op.method == wanted:
             return Route(op, found.groupdict())
-        allowed.append(op.method)
-    return Route(None, {}, tuple(sorted(set(allowed))))
+    return Route(None, {}, tuple(sorted({op.method for op, _ in matches})))

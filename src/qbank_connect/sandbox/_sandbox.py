@@ -77,7 +77,9 @@ class Sandbox(Closing):
 
     ``clients`` defaults to the demo client (every scope) and a read-only demo client.
     A ``start`` freezes the clock there (it moves only with :meth:`advance`); without it the
-    clock follows real UTC time. ``seed`` makes the seeded data and ids deterministic.
+    clock follows real UTC time. The seeded accounts and history come from ``seed`` (0 when
+    not given); the ids of what clients create (payments, files, check issues) are random per
+    sandbox, unless a ``seed`` is given on purpose: then they repeat from run to run too.
     """
 
     def __init__(
@@ -87,7 +89,7 @@ class Sandbox(Closing):
         webhook_secret: str = DEMO_WEBHOOK_SECRET,
         webhook_url: str | None = None,
         start: datetime | None = None,
-        seed: int = 0,
+        seed: int | None = None,
         *,
         base_url: str = DEFAULT_BASE_URL,
         ticking: bool | None = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ._clock import parse_date
@@ -25,6 +25,8 @@ __all__ = [
 ]
 
 MONEY_RE = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
+# The spec's ``Amount``: > 0, at most 15 integer digits and 2 decimals, no leading zeros.
+AMOUNT_RE = re.compile(r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,14}(\.[0-9]{1,2})?)$")
 _MAX_MONEY_DIGITS = 15  # integer part; keeps amounts sane for a core banking system
 ROUTING_RE = re.compile(r"^[0-9]{9}$")
 ACH_ACCOUNT_RE = re.compile(r"^[0-9]{4,17}$")
@@ -35,7 +37,7 @@ CHECK_NUMBER_RE = re.compile(r"^[0-9]{1,15}$")
 
 def aba_check_digit_ok(routing: str) -> bool:
     """True when a 9-digit ABA routing number has a valid check digit (3-7-1 weights)."""
-    if not ROUTING_RE.match(routing):
+    if not ROUTING_RE.fullmatch(routing):
         return False
     digits = [int(c) for c in routing]
     total = sum(d * w for d, w in zip(digits, (3, 7, 1) * 3, strict=True))
@@ -89,7 +91,7 @@ class _Checker:
         if max_length is not None and len(value) > max_length:
             self.add(name, f"must be at most {max_length} characters")
             return None
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):  # "$" alone allows a "\n"
             self.add(name, pattern_issue)
             return None
         if enum is not None and value not in enum:
@@ -110,14 +112,17 @@ class _Checker:
                 # Replace the generic message: money is never a JSON number.
                 self.details[-1]["issue"] = "must be a decimal string, not a JSON number"
             return
-        if len(value.split(".")[0]) > _MAX_MONEY_DIGITS:
-            self.add(name, "is too large")
+        if AMOUNT_RE.fullmatch(value):
             return
-        try:
-            if Decimal(value) <= 0:
-                self.add(name, "must be greater than 0")
-        except InvalidOperation:  # pragma: no cover - the pattern already excludes this
-            self.add(name, "is not a number")
+        whole = value.split(".")[0]
+        if Decimal(value) == 0:
+            self.add(name, "must be greater than 0")
+        elif whole.startswith("0") and len(whole) > 1:
+            self.add(name, "must not have leading zeros")
+        elif len(whole.lstrip("0")) > _MAX_MONEY_DIGITS:
+            self.add(name, "is too large")
+        else:  # pragma: no cover - the cases above are every way out of the pattern
+            self.add(name, "is not a valid amount")
 
     def date(self, name: str, *, required: bool = False) -> None:
         value = self.string(name, required=required)
