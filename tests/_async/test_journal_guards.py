@@ -17,7 +17,11 @@ import pytest
 from qbank_connect import AsyncQBankConnect, idempotency_key_for
 from qbank_connect._stores.clock import CLOCK_SKEW
 from qbank_connect._stores.journal import generation_key, json_body_record
-from qbank_connect.errors import QBankIdempotencyConflict, QBankReconciliationRequiredError
+from qbank_connect.errors import (
+    QBankConnectionError,
+    QBankIdempotencyConflict,
+    QBankReconciliationRequiredError,
+)
 from qbank_connect.journal import AsyncClientJournal, AsyncSQLJournal, EntryState, JournalEntry
 from qbank_connect.sandbox import (
     ALL_SCOPES,
@@ -269,7 +273,7 @@ async def test_a_key_held_in_flight_for_400_s_is_followed_not_reposted(bank: Ban
     # The first sender times out while QBank keeps the key in flight for 400 s.
     bank.sandbox.faults.add_latency(ACH, seconds=400, times=1)
     async with bank.client(timeout=0.3, max_retries=0) as first:
-        with pytest.raises(Exception):  # a read timeout
+        with pytest.raises(QBankConnectionError):  # a read timeout
             await first.payments.create_ach(request=ach("4.40"), reference="invoice:held-400")
         await journal_of(first).aclose()
     assert bank.posts() == 1
@@ -291,7 +295,7 @@ async def test_without_a_journal_a_conflict_is_followed_and_never_reposted(bank:
     key = idempotency_key_for("no-journal", "1")
     bank.sandbox.faults.add_latency(ACH, seconds=400, times=1)
     async with bank.client(journal=None, timeout=0.3, max_retries=0) as first:
-        with pytest.raises(Exception):
+        with pytest.raises(QBankConnectionError):
             await first.payments.create_ach(request=ach("4.50"), idempotency_key=key)
     bank.sent.clear()
     async with bank.client(journal=None, conflict_wait=0.4) as second:
@@ -309,7 +313,7 @@ async def test_without_a_journal_a_conflict_is_followed_and_never_reposted(bank:
 async def test_a_conflict_whose_payment_appears_returns_it(bank: Bank) -> None:
     bank.sandbox.faults.add_latency(ACH, seconds=0.6, times=1)
     async with bank.client(timeout=0.2, max_retries=0) as first:
-        with pytest.raises(Exception):
+        with pytest.raises(QBankConnectionError):
             await first.payments.create_ach(request=ach("4.60"), reference="invoice:appears")
         await journal_of(first).aclose()
     async with bank.client(conflict_wait=10) as second:
@@ -328,7 +332,7 @@ async def test_recover_works_through_entries_in_flight_concurrently(bank: Bank) 
     bank.sandbox.faults.add_latency(ACH, seconds=400, times=3)
     async with bank.client(timeout=0.3, max_retries=0) as first:
         for n in range(3):
-            with pytest.raises(Exception):
+            with pytest.raises(QBankConnectionError):
                 await first.payments.create_ach(request=ach(f"5.0{n}"), reference=f"invoice:r{n}")
         await journal_of(first).aclose()
     bank.sent.clear()

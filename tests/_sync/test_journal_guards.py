@@ -19,7 +19,11 @@ import pytest
 from qbank_connect import QBankConnect, idempotency_key_for
 from qbank_connect._stores.clock import CLOCK_SKEW
 from qbank_connect._stores.journal import generation_key, json_body_record
-from qbank_connect.errors import QBankIdempotencyConflict, QBankReconciliationRequiredError
+from qbank_connect.errors import (
+    QBankConnectionError,
+    QBankIdempotencyConflict,
+    QBankReconciliationRequiredError,
+)
 from qbank_connect.journal import ClientJournal, EntryState, JournalEntry, SQLJournal
 from qbank_connect.sandbox import (
     ALL_SCOPES,
@@ -271,7 +275,7 @@ def test_a_key_held_in_flight_for_400_s_is_followed_not_reposted(bank: Bank) -> 
     # The first sender times out while QBank keeps the key in flight for 400 s.
     bank.sandbox.faults.add_latency(ACH, seconds=400, times=1)
     with bank.client(timeout=0.3, max_retries=0) as first:
-        with pytest.raises(Exception):  # a read timeout
+        with pytest.raises(QBankConnectionError):  # a read timeout
             first.payments.create_ach(request=ach("4.40"), reference="invoice:held-400")
         journal_of(first).close()
     assert bank.posts() == 1
@@ -293,7 +297,7 @@ def test_without_a_journal_a_conflict_is_followed_and_never_reposted(bank: Bank)
     key = idempotency_key_for("no-journal", "1")
     bank.sandbox.faults.add_latency(ACH, seconds=400, times=1)
     with bank.client(journal=None, timeout=0.3, max_retries=0) as first:
-        with pytest.raises(Exception):
+        with pytest.raises(QBankConnectionError):
             first.payments.create_ach(request=ach("4.50"), idempotency_key=key)
     bank.sent.clear()
     with bank.client(journal=None, conflict_wait=0.4) as second:
@@ -309,7 +313,7 @@ def test_without_a_journal_a_conflict_is_followed_and_never_reposted(bank: Bank)
 def test_a_conflict_whose_payment_appears_returns_it(bank: Bank) -> None:
     bank.sandbox.faults.add_latency(ACH, seconds=0.6, times=1)
     with bank.client(timeout=0.2, max_retries=0) as first:
-        with pytest.raises(Exception):
+        with pytest.raises(QBankConnectionError):
             first.payments.create_ach(request=ach("4.60"), reference="invoice:appears")
         journal_of(first).close()
     with bank.client(conflict_wait=10) as second:
@@ -328,7 +332,7 @@ def test_recover_works_through_entries_in_flight_concurrently(bank: Bank) -> Non
     bank.sandbox.faults.add_latency(ACH, seconds=400, times=3)
     with bank.client(timeout=0.3, max_retries=0) as first:
         for n in range(3):
-            with pytest.raises(Exception):
+            with pytest.raises(QBankConnectionError):
                 first.payments.create_ach(request=ach(f"5.0{n}"), reference=f"invoice:r{n}")
         journal_of(first).close()
     bank.sent.clear()
