@@ -163,7 +163,7 @@ def run_fleet(
     journal: str,
     workdir: Path,
     *,
-    references: int = 400,
+    references: int = 1000,
     workers: int = 8,
     seed: int = 1,
     kills: int | None = None,
@@ -413,7 +413,7 @@ def _entries(url: str) -> dict[str, tuple[str, bool]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--journal", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--references", type=int, default=400)
+    parser.add_argument("--references", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", default="fleet-run")

@@ -1,6 +1,6 @@
 """The fleet test (``fleet.py``): skewed clocks, SIGKILL and SIGSTOP, the world moved past
 QBank's 24 hours mid-run, on SQLite and on a PostgreSQL server with a clock of its own. A short
-version in the default run; 8 workers and 400 references under ``-m slow``
+version in the default run; 8 workers and 1,000 references under ``-m slow``
 (``nox -s exactly_once``)."""
 
 from __future__ import annotations
@@ -44,4 +44,4 @@ def test_fleet_short(journal: str, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("journal", ["sqlite", "postgresql"])
 def test_fleet_full(journal: str, tmp_path: Path) -> None:
-    check(run_fleet(journal, tmp_path, references=400, workers=8))
+    check(run_fleet(journal, tmp_path, references=1000, workers=8))

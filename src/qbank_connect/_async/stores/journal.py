@@ -255,7 +255,7 @@ class AsyncSQLiteJournal(AsyncSQLJournal):
         self.path: str = os.path.abspath(path)
         url = parse_store_url("sqlite:///" + self.path, argument="journal", kinds=_SQLITE)
         self._store = AsyncSQLiteStore(url, schema=self.sql.schema_table + ";")
-        self._checked = 0
+        self._checked = (0, 0)  # (pid, connection) that registered qbank_now() and checked
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
@@ -267,7 +267,7 @@ class AsyncSQLiteJournal(AsyncSQLJournal):
         return await self._store.run(self._sqlite_query, statement, params)
 
     def _ready(self, conn: sqlite3.Connection) -> None:
-        if self._checked == id(conn):
+        if self._checked == (os.getpid(), id(conn)):
             return
         conn.create_function("qbank_now", 0, CLOCK_SKEW.estimated_now)
         try:
@@ -275,7 +275,7 @@ class AsyncSQLiteJournal(AsyncSQLJournal):
         except sqlite3.OperationalError as exc:
             raise old_table_error(exc) from None
         conn.execute(self.sql.schema_index)
-        self._checked = id(conn)
+        self._checked = (os.getpid(), id(conn))
 
     def _sqlite_execute(self, conn: sqlite3.Connection, statement: str, params: Any) -> int:
         # Autocommit: each statement is its own transaction, on disk (synchronous=FULL).
