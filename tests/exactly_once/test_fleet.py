@@ -32,8 +32,10 @@ def check(report: FleetReport) -> None:
     # The stopped holder: reported reconcile, resumed, refused to send.
     assert report.sleeper_recover == "reconcile"
     assert report.sleeper.endswith("reconcile fleet-sleeper:000")
-    # Every entry recover() left open at the end is reconcile, and reported.
-    assert set(report.recovered) <= {"mid:reconcile", "end:reconcile"}
+    # Every entry recover() left open at the end is reconcile, and reported. (The recover()
+    # right after the move may also meet entries workers are paying then: held, unsettled.)
+    assert {k for k in report.recovered if k.startswith("end:")} <= {"end:reconcile"}
+    assert report.recovered["mid:reconcile"] > 0
 
 
 @pytest.mark.parametrize("journal", ["sqlite", "postgresql"])

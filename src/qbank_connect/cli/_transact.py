@@ -50,7 +50,10 @@ def send_json(
     with connect(target) as client:
         emit_transacted(
             call(client)(
-                request=body, idempotency_key=key.idempotency_key, reference=key.reference
+                request=body,
+                idempotency_key=key.idempotency_key,
+                reference=key.reference,
+                conflict_wait=key.conflict_wait,
             ),
             fmt,
         )
