@@ -17,7 +17,12 @@ __all__ = ["emit_transacted", "send_json"]
 
 class _JsonCall(Protocol):
     def __call__(
-        self, *, request: Mapping[str, Any], idempotency_key: str | None, reference: str | None
+        self,
+        *,
+        request: Mapping[str, Any],
+        idempotency_key: str | None,
+        reference: str | None,
+        conflict_wait: float | None,
     ) -> Any: ...
 
 
