@@ -196,7 +196,9 @@ async def async_tour(base_url: str, sandbox: object) -> None:
         },
     }
     key = str(uuid.uuid4())
-    # The bank is slow to process this one, so the second copy arrives while the first is running.
+    # The bank is slow to process this one, so the second copy arrives while the first is running:
+    # QBank answers it 409, and the SDK follows the in-flight payment (GET /payments/{id}, up to
+    # conflict_wait seconds) instead of sending it again.
     sandbox.faults.add_latency("createWirePayment", seconds=0.5, times=1)
     async with AsyncQBankConnect(
         client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, base_url=base_url
@@ -218,6 +220,9 @@ async def async_tour(base_url: str, sandbox: object) -> None:
                 raise result
             else:
                 print(f"  wire {result.id}: {result.status} {result.amount} {result.currency}")
+        ids = {r.id for r in results if not isinstance(r, BaseException)}
+        if len(ids) == 1:
+            print("  the 409 was followed to the same wire, not sent again")
         ledger = sandbox.payments_by_key()[key]
         print(f"  payments made for that key: {len(ledger)}")
 

@@ -223,11 +223,14 @@ def test_a_worker_killed_after_paying_does_not_pay_twice(
     w2_log = (tmp_path / "w2.log").read_text()
     assert "succeeded" in w2_log
     # The redelivery was answered by the journal the workers share: it holds the payment.
-    from qbank_connect.journal import SQLiteJournal
-
-    journal = SQLiteJournal(tmp_path / "journal.db")
-    entry = journal.get("createAchPayment", f"invoice:{invoice}")
-    journal.close()
+    with QBankConnect(
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        base_url=base_url,
+        journal=f"sqlite:///{tmp_path / 'journal.db'}",
+    ) as client:
+        assert client.journal is not None
+        entry = client.journal.get("createAchPayment", f"invoice:{invoice}")
     assert entry is not None and entry.outcome is not None
     assert entry.idempotency_key == outcome["idempotency_key"]
     assert outcome["payment_id"] in entry.outcome.body

@@ -67,12 +67,14 @@ def test_guide_happy_path(capsys: pytest.CaptureFixture[str], router: Router) ->
     assert b'"amount":"1000.50"' in sent.content
 
 
-def test_guide_conflict_path_polls_the_transaction(
+def test_guide_conflict_is_followed_by_the_sdk_itself(
     capsys: pytest.CaptureFixture[str], router: Router
 ) -> None:
+    # The guide's except branch polls the transaction by hand; the SDK now does it itself
+    # (GET /payments/{transaction_id}, conflict_wait=60 s by default) and returns the payment.
     transaction_id = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
     router.post(f"{PROD}/token").mock(return_value=TOKEN)
-    router.post(f"{PROD}/payments/ach").mock(
+    posted = router.post(f"{PROD}/payments/ach").mock(
         return_value=httpx2.Response(
             409,
             json={
@@ -84,15 +86,14 @@ def test_guide_conflict_path_polls_the_transaction(
             headers={"Content-Type": "application/problem+json"},
         )
     )
-    router.get(f"{PROD}/payments/{transaction_id}").mock(
+    followed = router.get(f"{PROD}/payments/{transaction_id}").mock(
         return_value=httpx2.Response(200, json=payment_json(transaction_id, status="P_PROCESSING"))
     )
     run_guide()
     assert capsys.readouterr().out.splitlines() == [
-        "Conflict detected. Checking transaction status: "
-        "There is already a request with this key being processed",
-        "In-flight payment status: P_PROCESSING",
+        "Payment request accepted. Status: P_PROCESSING",
     ]
+    assert len(posted.calls) == 1 and len(followed.calls) == 1  # followed, never re-POSTed
 
 
 def test_guide_missing_scope_path(capsys: pytest.CaptureFixture[str], router: Router) -> None:

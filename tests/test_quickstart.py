@@ -30,7 +30,7 @@ def test_quickstart_runs_end_to_end_without_credentials() -> None:
         "replayed=True: same payment True",
         "P_PENDING -> P_PROCESSING -> P_COMPLETED",
         "is P_COMPLETED",
-        "409 conflict",
+        "the 409 was followed to the same wire, not sent again",
         "payments made for that key: 1",
         "amount: Value error, must have at most 2 decimal places",
         "from_date must not be after to_date",

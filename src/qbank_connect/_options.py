@@ -47,3 +47,6 @@ class RequestOptions(NamedTuple):
     """The caller's ``extra_headers=``, checked (never one the SDK sets)."""
     hooks: Hooks | None = None
     """The client's hooks; ``None`` when it has none (the pipeline then builds no hook state)."""
+    conflict_wait: float | None = None
+    """Seconds to follow a 409 (or wait for another sender of the journal entry); ``None``:
+    the client's ``conflict_wait``."""

@@ -261,7 +261,7 @@ async def test_conflict_is_recovered_with_wait(bank: Bank, client: AsyncQBankCon
     bank.sandbox.faults.add_latency("createWirePayment", seconds=0.3, times=1)
 
     async def pay() -> object:
-        return await client.payments.create_wire(request=WIRE, idempotency_key=KEY)
+        return await client.payments.create_wire(request=WIRE, idempotency_key=KEY, conflict_wait=0)
 
     results = await gather_async([pay, pay])
     conflicts = [r for r in results if isinstance(r, QBankIdempotencyConflict)]
@@ -271,4 +271,18 @@ async def test_conflict_is_recovered_with_wait(bank: Bank, client: AsyncQBankCon
         conflicts[0].transaction_id, timeout=5, poll_interval=0.05
     )
     assert recovered.id == payments[0].id  # type: ignore[attr-defined]
+    assert len(bank.sandbox.payments_by_key()[KEY]) == 1
+
+
+async def test_a_conflict_is_followed_to_the_payment_by_default(
+    bank: Bank, client: AsyncQBankConnect
+) -> None:
+    bank.sandbox.faults.add_latency("createWirePayment", seconds=0.3, times=1)
+
+    async def pay() -> object:
+        return await client.payments.create_wire(request=WIRE, idempotency_key=KEY)
+
+    results = await gather_async([pay, pay])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert {r.id for r in results} == set(bank.sandbox.payments_by_key()[KEY])  # type: ignore[attr-defined]
     assert len(bank.sandbox.payments_by_key()[KEY]) == 1

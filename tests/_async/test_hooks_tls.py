@@ -184,6 +184,7 @@ async def test_client_request_over_mutual_tls_with_bound_tokens(
         token_auth_method="tls_client_auth",
         ssl_context=pki.client_context(pki.good),
         journal=f"sqlite:///{tmp_path / 'journal.db'}",
+        journal_key="a journal key of its own: tls_client_auth has no secret",
         hooks=recorder.hooks(),
     ) as client:
         balance = await client.request("GET", f"/balances/{ACCOUNT_OPERATING}")

@@ -552,6 +552,7 @@ async def test_closing_the_client_closes_its_certificate_copies(
         server,
         ssl_context=pki.client_context(pki.good),
         journal=f"sqlite:///{tmp_path / 'journal.db'}",
+        journal_key="a journal key of its own: tls_client_auth has no secret",
     ) as other:
         async with other.with_options(ssl_context=pki.client_context(pki.successor)) as second:
             await second.balances.get(ACCOUNT_OPERATING)

@@ -255,7 +255,7 @@ def test_conflict_is_recovered_with_wait(bank: Bank, client: QBankConnect) -> No
     bank.sandbox.faults.add_latency("createWirePayment", seconds=0.3, times=1)
 
     def pay() -> object:
-        return client.payments.create_wire(request=WIRE, idempotency_key=KEY)
+        return client.payments.create_wire(request=WIRE, idempotency_key=KEY, conflict_wait=0)
 
     results = gather_threads([pay, pay])
     conflicts = [r for r in results if isinstance(r, QBankIdempotencyConflict)]
@@ -263,4 +263,16 @@ def test_conflict_is_recovered_with_wait(bank: Bank, client: QBankConnect) -> No
     assert len(conflicts) == 1 and len(payments) == 1, results
     recovered = client.payments.wait(conflicts[0].transaction_id, timeout=5, poll_interval=0.05)
     assert recovered.id == payments[0].id  # type: ignore[attr-defined]
+    assert len(bank.sandbox.payments_by_key()[KEY]) == 1
+
+
+def test_a_conflict_is_followed_to_the_payment_by_default(bank: Bank, client: QBankConnect) -> None:
+    bank.sandbox.faults.add_latency("createWirePayment", seconds=0.3, times=1)
+
+    def pay() -> object:
+        return client.payments.create_wire(request=WIRE, idempotency_key=KEY)
+
+    results = gather_threads([pay, pay])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert {r.id for r in results} == set(bank.sandbox.payments_by_key()[KEY])  # type: ignore[attr-defined]
     assert len(bank.sandbox.payments_by_key()[KEY]) == 1

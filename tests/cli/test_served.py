@@ -52,13 +52,56 @@ def test_409_while_the_same_key_is_in_flight(
         deadline = time.monotonic() + 60
         while KEY not in sandbox.in_flight_keys() and time.monotonic() < deadline:
             time.sleep(0.05)
-        second = qbank("payments", "create-ach", "--json", ach, "--idempotency-key", KEY, env=env)
+        second = qbank(
+            "payments",
+            "create-ach",
+            "--json",
+            ach,
+            "--idempotency-key",
+            KEY,
+            "--conflict-wait",
+            "0",
+            env=env,
+        )
     finally:
         first.kill()
         first.communicate()
     assert_one_line_error(
         second, 5, "409", f"idempotency_key={KEY}", "transaction_id=", "qbank payments wait"
     )
+
+
+def test_409_is_followed_to_the_payment_by_default(
+    tmp_path: Path, sandbox: Sandbox, server: SandboxServer
+) -> None:
+    ach = write(tmp_path, "ach.json", ACH)
+    env = served_env(server.base_url)
+    sandbox.faults.add_latency("createAchPayment", seconds=2, times=1)
+    first = subprocess.Popen(
+        qbank_command("payments", "create-ach", "--json", ach, "--idempotency-key", KEY),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while KEY not in sandbox.in_flight_keys() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = qbank(
+            "payments",
+            "create-ach",
+            "--json",
+            ach,
+            "--idempotency-key",
+            KEY,
+            "--output",
+            "json",
+            env=env,
+        )
+    finally:
+        first.communicate(timeout=60)
+    assert second.returncode == 0, second
+    assert sandbox.payments_by_key()[KEY] == [second.json()["id"]]  # followed, one payment
 
 
 def test_422_same_key_with_another_body(

@@ -20,16 +20,18 @@ from .._logging import logger
 from .._options import RequestOptions
 from .._response import RAW, RawResponse, error_from_response, parse_model
 from .._retry import retry_delay_after
-from .._stores.journal import RECOVERABLE
-from ..errors import QBankError, QBankTLSError
+from .._stores.clock import CLOCK_SKEW
+from .._stores.journal import CONFLICT_WAIT, RECOVERABLE
+from ..errors import QBankError, QBankIdempotencyConflict, QBankNotFoundError, QBankTLSError
 from .auth import AsyncTokens
 from .http import AsyncHTTP
 from .pagination import AsyncPage
 
 if TYPE_CHECKING:
-    from .._stores.journal import JournalEntry
+    from .._stores.journal import JournalEntry, JournalScope
     from ..models.pages import ListEnvelope
     from .stores.journal import AsyncJournal
+    from .stores.journal_calls import AsyncFence
 
 __all__ = ["AsyncRequester"]
 
@@ -55,6 +57,8 @@ class AsyncRequester:
         default_headers: Mapping[str, str] | None,
         max_retry_after: float,
         journal: AsyncJournal | None = None,
+        journal_scope: JournalScope | None = None,
+        conflict_wait: float | None = None,
     ) -> None:
         self.http = http
         self.tokens = tokens
@@ -66,6 +70,10 @@ class AsyncRequester:
         self._headers = headers
         self.journal = journal
         """The client's payment journal (``journal=``): calls with a ``reference`` go through it."""
+        self.journal_scope = journal_scope
+        """The bank, client id and sealer of this client's journal entries."""
+        self.conflict_wait = CONFLICT_WAIT if conflict_wait is None else conflict_wait
+        """Seconds a call follows a 409 (``GET /payments/{transaction_id}``) by default."""
 
     async def request(self, options: RequestOptions, cast_to: type[M]) -> M:
         """Send the call and parse the answer into ``cast_to``.
@@ -78,9 +86,7 @@ class AsyncRequester:
             return parse_model(cast_to, response, key)
 
         if options.hooks is None:  # the common case: no hook state at all
-            if options.reference is not None and self.journal is not None:
-                return await self._journaled(options, parse, key, None)
-            return await self._send(options, key, parse, None)
+            return await self._route(options, key, parse, None)
         return await self._hooked_call(options, key, parse)
 
     async def call(
@@ -89,10 +95,32 @@ class AsyncRequester:
         """Send the call under ``key`` (journaled when it has a reference and the client a
         journal) and ``parse`` its 2xx answer; tell the hooks, if the client has any."""
         if options.hooks is None:
-            if options.reference is not None and self.journal is not None:
-                return await self._journaled(options, parse, key, None)
-            return await self._send(options, key, parse, None)
+            return await self._route(options, key, parse, None)
         return await self._hooked_call(options, key, parse)
+
+    async def _route(
+        self,
+        options: RequestOptions,
+        key: str | None,
+        parse: Callable[[httpx2.Response], R],
+        hooked: HookedCall | None,
+    ) -> R:
+        if options.reference is not None and self.journal is not None:
+            return await self._journaled(options, parse, key, hooked)
+        if not options.transactional:
+            return await self._send(options, key, parse, hooked)
+        started = time.monotonic()
+        try:
+            return await self._send(options, key, parse, hooked)
+        except QBankIdempotencyConflict as conflict:
+            # The contract: do not retry, poll the transaction. Never re-POSTed here.
+            wait = self._conflict_wait(options)
+            if conflict.transaction_id is None or wait <= 0 or options.operation not in _FOLLOW:
+                raise
+            found = await self.follow_conflict(conflict.transaction_id, wait)
+            if found is None:
+                raise
+            return self._answer(found, parse, key, started)
 
     async def _hooked_call(
         self, options: RequestOptions, key: str | None, parse: Callable[[httpx2.Response], R]
@@ -101,9 +129,7 @@ class AsyncRequester:
         call: HookedCall | None = None
         try:
             call = await self._hooked(options, options.hooks, key)
-            if options.reference is not None and self.journal is not None:
-                return await self._journaled(options, parse, key, call)
-            return await self._send(options, key, parse, call)
+            return await self._route(options, key, parse, call)
         except Exception as error:
             await _report_final(options.hooks, call, options, key, error)
             raise
@@ -127,32 +153,17 @@ class AsyncRequester:
         call.first_ran = True
         return call
 
-    async def _journaled(
-        self,
-        options: RequestOptions,
+    def _conflict_wait(self, options: RequestOptions) -> float:
+        return self.conflict_wait if options.conflict_wait is None else options.conflict_wait
+
+    @staticmethod
+    def _answer(
+        response: httpx2.Response,
         parse: Callable[[httpx2.Response], R],
         key: str | None,
-        call: HookedCall | None,
+        started: float,
     ) -> R:
-        """A call with a reference on a client with a journal: recorded before its first
-        attempt, answered from the journal once settled (``docs/exactly-once.md``)."""
-        from .stores.journal_calls import call_journaled, journal_entry
-
-        assert self.journal is not None and key is not None
-        started = time.monotonic()
-        raw = RAW.get()
-        entry = await journal_entry(options, key)
-
-        async def send(key: str) -> httpx2.Response:
-            token = RAW.set(False)  # the journal needs the answer itself, raw or not
-            try:
-                return await self._send(options._replace(idempotency_key=key), key, _itself, call)
-            finally:
-                RAW.reset(token)
-
-        response = await call_journaled(self.journal, entry, send)
-
-        if raw:
+        if RAW.get():
             answer = RawResponse(
                 response,
                 parse=parse,
@@ -163,10 +174,103 @@ class AsyncRequester:
             return cast(R, answer)
         return parse(response)
 
+    async def follow_conflict(self, transaction_id: str, wait: float) -> httpx2.Response | None:
+        """Poll ``GET /payments/{transaction_id}`` until it answers or ``wait`` seconds pass
+        (the in-flight payment does not exist until QBank finished executing it)."""
+        from .._validation import path_id
+
+        path = "/payments/" + path_id("transaction_id", transaction_id)
+        options = RequestOptions(
+            "GET",
+            path,
+            "getPayment",
+            "/payments/{payment_id}",
+            timeout=httpx2.Timeout(max(wait, 1.0), connect=min(10.0, max(wait, 1.0))),
+            max_retries=0,
+        )
+        deadline = time.monotonic() + wait
+        poll = 0.1
+        token = RAW.set(False)
+        try:
+            while True:
+                try:
+                    return await self._send(options, None, _itself, None)
+                except QBankNotFoundError:
+                    pass  # not executed yet
+                except QBankError as error:
+                    if logger.isEnabledFor(logging.INFO):
+                        logger.info("following transaction %s: %s", transaction_id, error)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                await async_sleep(min(poll, left))
+                poll = min(poll * 1.5, 2.0)
+        finally:
+            RAW.reset(token)
+
+    async def fetch_payment(self, payment_id: str) -> httpx2.Response:
+        """``GET /payments/{payment_id}`` (a payment an operator resolved in the journal)."""
+        from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, resolve_timeout
+        from .._validation import path_id
+
+        path = "/payments/" + path_id("payment_id", payment_id)
+        options = RequestOptions(
+            "GET",
+            path,
+            "getPayment",
+            "/payments/{payment_id}",
+            timeout=resolve_timeout(DEFAULT_TIMEOUT),
+            max_retries=DEFAULT_MAX_RETRIES,
+        )
+        token = RAW.set(False)
+        try:
+            return await self._send(options, None, _itself, None)
+        finally:
+            RAW.reset(token)
+
+    async def _journaled(
+        self,
+        options: RequestOptions,
+        parse: Callable[[httpx2.Response], R],
+        key: str | None,
+        hooked: HookedCall | None,
+    ) -> R:
+        """A call with a reference on a client with a journal: recorded before its first
+        attempt, answered from the journal once settled (``docs/exactly-once.md``)."""
+        from .stores.journal_calls import call_journaled, journal_entry
+
+        assert self.journal is not None and self.journal_scope is not None and key is not None
+        started = time.monotonic()
+        entry = await journal_entry(options, key)
+        if not CLOCK_SKEW.observed:
+            # The token's answer carries QBank's Date: know this host's skew before the journal
+            # stamps anything (the token is needed for the first attempt anyway).
+            await self.tokens.get()
+
+        async def send(key: str, fence: AsyncFence) -> httpx2.Response:
+            token = RAW.set(False)  # the journal needs the answer itself, raw or not
+            try:
+                replaced = options._replace(idempotency_key=key)
+                return await self._send(replaced, key, _itself, hooked, fence)
+            finally:
+                RAW.reset(token)
+
+        response = await call_journaled(
+            self.journal,
+            self.journal_scope,
+            entry,
+            send,
+            follow=self.follow_conflict if options.operation in _FOLLOW else None,
+            fetch=self.fetch_payment,
+            conflict_wait=self._conflict_wait(options),
+        )
+        return self._answer(response, parse, key, started)
+
     async def resend(
         self,
         entry: JournalEntry,
         key: str,
+        fence: AsyncFence,
         *,
         timeout: httpx2.Timeout,
         max_retries: int,
@@ -190,7 +294,7 @@ class AsyncRequester:
         token = RAW.set(False)
         try:
             if hooks is None:
-                return await self._send(options, key, _itself, None)
+                return await self._send(options, key, _itself, None, fence)
             call = HookedCall(
                 hooks,
                 method="POST",
@@ -200,7 +304,7 @@ class AsyncRequester:
                 reference=entry.reference,
             )
             try:
-                return await self._send(options, key, _itself, call)
+                return await self._send(options, key, _itself, call, fence)
             except Exception as error:
                 await _report_final(hooks, call, options, key, error)
                 raise
@@ -251,6 +355,7 @@ class AsyncRequester:
         key: str | None,
         parse: Callable[[httpx2.Response], R],
         hooked: HookedCall | None,
+        fence: AsyncFence | None = None,
     ) -> R:
         async_blocking_check()
         # OpenTelemetry (_tracing): the call's span around every attempt; None when tracing is off.
@@ -263,9 +368,9 @@ class AsyncRequester:
             url_template=options.url_template,
         )
         if call is None:
-            return await self._attempts(options, key, parse, None, hooked)
+            return await self._attempts(options, key, parse, None, hooked, fence)
         try:
-            result = await self._attempts(options, key, parse, call, hooked)
+            result = await self._attempts(options, key, parse, call, hooked, fence)
         except BaseException as exc:
             call.end(exc)
             raise
@@ -279,6 +384,7 @@ class AsyncRequester:
         parse: Callable[[httpx2.Response], R],
         call: _tracing.CallSpan | None,
         hooked: HookedCall | None,
+        fence: AsyncFence | None = None,
     ) -> R:
         method, path = options.method, options.path
         started = time.monotonic()
@@ -304,6 +410,10 @@ class AsyncRequester:
                     await run_hooks_async("request", hooked.hooks.request, hooked.info())
             token = await self.tokens.get()
             headers["Authorization"] = token.authorization
+            if fence is not None:
+                # The journal's fence, before every attempt (retries and the 401 replay too):
+                # the entry's lease and age on the journal's clock; raises rather than send.
+                await fence.before_attempt()
             attempt = None if call is None else call.start_attempt(headers)  # + traceparent
             if upload is not None:
                 request = self.http.build(
@@ -324,12 +434,16 @@ class AsyncRequester:
                     params=options.params,
                     content=options.json_body,
                 )
+            if fence is not None and not fence.check():
+                continue  # stalled since the lease was taken: take it again before sending
             response, failure = await self.http.send(request, key, retries, attempt)
             if hooked is not None and response is not None and hooked.hooks.response:
                 info = hooked.info(
                     status=response.status_code, request_id=response.headers.get("request-id")
                 )
                 await run_hooks_async("response", hooked.hooks.response, info)
+            if fence is not None and response is not None:
+                fence.observe(response)
             if response is not None and response.status_code < 300:
                 self._log_done(method, path, response, key, retries, started)
                 if RAW.get():
@@ -443,6 +557,10 @@ class AsyncRequester:
                 retries,
                 (time.monotonic() - started) * 1000,
             )
+
+
+# Operations whose 409 names a payment to follow with GET /payments/{id}.
+_FOLLOW = frozenset({"createAchPayment", "createWirePayment", "createTransfer"})
 
 
 def _itself(response: httpx2.Response) -> httpx2.Response:

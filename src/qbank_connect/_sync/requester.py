@@ -22,16 +22,18 @@ from .._logging import logger
 from .._options import RequestOptions
 from .._response import RAW, RawResponse, error_from_response, parse_model
 from .._retry import retry_delay_after
-from .._stores.journal import RECOVERABLE
-from ..errors import QBankError, QBankTLSError
+from .._stores.clock import CLOCK_SKEW
+from .._stores.journal import CONFLICT_WAIT, RECOVERABLE
+from ..errors import QBankError, QBankIdempotencyConflict, QBankNotFoundError, QBankTLSError
 from .auth import Tokens
 from .http import HTTP
 from .pagination import Page
 
 if TYPE_CHECKING:
-    from .._stores.journal import JournalEntry
+    from .._stores.journal import JournalEntry, JournalScope
     from ..models.pages import ListEnvelope
     from .stores.journal import Journal
+    from .stores.journal_calls import Fence
 
 __all__ = ["Requester"]
 
@@ -57,6 +59,8 @@ class Requester:
         default_headers: Mapping[str, str] | None,
         max_retry_after: float,
         journal: Journal | None = None,
+        journal_scope: JournalScope | None = None,
+        conflict_wait: float | None = None,
     ) -> None:
         self.http = http
         self.tokens = tokens
@@ -68,6 +72,10 @@ class Requester:
         self._headers = headers
         self.journal = journal
         """The client's payment journal (``journal=``): calls with a ``reference`` go through it."""
+        self.journal_scope = journal_scope
+        """The bank, client id and sealer of this client's journal entries."""
+        self.conflict_wait = CONFLICT_WAIT if conflict_wait is None else conflict_wait
+        """Seconds a call follows a 409 (``GET /payments/{transaction_id}``) by default."""
 
     def request(self, options: RequestOptions, cast_to: type[M]) -> M:
         """Send the call and parse the answer into ``cast_to``.
@@ -80,9 +88,7 @@ class Requester:
             return parse_model(cast_to, response, key)
 
         if options.hooks is None:  # the common case: no hook state at all
-            if options.reference is not None and self.journal is not None:
-                return self._journaled(options, parse, key, None)
-            return self._send(options, key, parse, None)
+            return self._route(options, key, parse, None)
         return self._hooked_call(options, key, parse)
 
     def call(
@@ -91,10 +97,32 @@ class Requester:
         """Send the call under ``key`` (journaled when it has a reference and the client a
         journal) and ``parse`` its 2xx answer; tell the hooks, if the client has any."""
         if options.hooks is None:
-            if options.reference is not None and self.journal is not None:
-                return self._journaled(options, parse, key, None)
-            return self._send(options, key, parse, None)
+            return self._route(options, key, parse, None)
         return self._hooked_call(options, key, parse)
+
+    def _route(
+        self,
+        options: RequestOptions,
+        key: str | None,
+        parse: Callable[[httpx2.Response], R],
+        hooked: HookedCall | None,
+    ) -> R:
+        if options.reference is not None and self.journal is not None:
+            return self._journaled(options, parse, key, hooked)
+        if not options.transactional:
+            return self._send(options, key, parse, hooked)
+        started = time.monotonic()
+        try:
+            return self._send(options, key, parse, hooked)
+        except QBankIdempotencyConflict as conflict:
+            # The contract: do not retry, poll the transaction. Never re-POSTed here.
+            wait = self._conflict_wait(options)
+            if conflict.transaction_id is None or wait <= 0 or options.operation not in _FOLLOW:
+                raise
+            found = self.follow_conflict(conflict.transaction_id, wait)
+            if found is None:
+                raise
+            return self._answer(found, parse, key, started)
 
     def _hooked_call(
         self, options: RequestOptions, key: str | None, parse: Callable[[httpx2.Response], R]
@@ -103,9 +131,7 @@ class Requester:
         call: HookedCall | None = None
         try:
             call = self._hooked(options, options.hooks, key)
-            if options.reference is not None and self.journal is not None:
-                return self._journaled(options, parse, key, call)
-            return self._send(options, key, parse, call)
+            return self._route(options, key, parse, call)
         except Exception as error:
             _report_final(options.hooks, call, options, key, error)
             raise
@@ -129,32 +155,17 @@ class Requester:
         call.first_ran = True
         return call
 
-    def _journaled(
-        self,
-        options: RequestOptions,
+    def _conflict_wait(self, options: RequestOptions) -> float:
+        return self.conflict_wait if options.conflict_wait is None else options.conflict_wait
+
+    @staticmethod
+    def _answer(
+        response: httpx2.Response,
         parse: Callable[[httpx2.Response], R],
         key: str | None,
-        call: HookedCall | None,
+        started: float,
     ) -> R:
-        """A call with a reference on a client with a journal: recorded before its first
-        attempt, answered from the journal once settled (``docs/exactly-once.md``)."""
-        from .stores.journal_calls import call_journaled, journal_entry
-
-        assert self.journal is not None and key is not None
-        started = time.monotonic()
-        raw = RAW.get()
-        entry = journal_entry(options, key)
-
-        def send(key: str) -> httpx2.Response:
-            token = RAW.set(False)  # the journal needs the answer itself, raw or not
-            try:
-                return self._send(options._replace(idempotency_key=key), key, _itself, call)
-            finally:
-                RAW.reset(token)
-
-        response = call_journaled(self.journal, entry, send)
-
-        if raw:
+        if RAW.get():
             answer = RawResponse(
                 response,
                 parse=parse,
@@ -165,10 +176,103 @@ class Requester:
             return cast(R, answer)
         return parse(response)
 
+    def follow_conflict(self, transaction_id: str, wait: float) -> httpx2.Response | None:
+        """Poll ``GET /payments/{transaction_id}`` until it answers or ``wait`` seconds pass
+        (the in-flight payment does not exist until QBank finished executing it)."""
+        from .._validation import path_id
+
+        path = "/payments/" + path_id("transaction_id", transaction_id)
+        options = RequestOptions(
+            "GET",
+            path,
+            "getPayment",
+            "/payments/{payment_id}",
+            timeout=httpx2.Timeout(max(wait, 1.0), connect=min(10.0, max(wait, 1.0))),
+            max_retries=0,
+        )
+        deadline = time.monotonic() + wait
+        poll = 0.1
+        token = RAW.set(False)
+        try:
+            while True:
+                try:
+                    return self._send(options, None, _itself, None)
+                except QBankNotFoundError:
+                    pass  # not executed yet
+                except QBankError as error:
+                    if logger.isEnabledFor(logging.INFO):
+                        logger.info("following transaction %s: %s", transaction_id, error)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                sleep(min(poll, left))
+                poll = min(poll * 1.5, 2.0)
+        finally:
+            RAW.reset(token)
+
+    def fetch_payment(self, payment_id: str) -> httpx2.Response:
+        """``GET /payments/{payment_id}`` (a payment an operator resolved in the journal)."""
+        from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, resolve_timeout
+        from .._validation import path_id
+
+        path = "/payments/" + path_id("payment_id", payment_id)
+        options = RequestOptions(
+            "GET",
+            path,
+            "getPayment",
+            "/payments/{payment_id}",
+            timeout=resolve_timeout(DEFAULT_TIMEOUT),
+            max_retries=DEFAULT_MAX_RETRIES,
+        )
+        token = RAW.set(False)
+        try:
+            return self._send(options, None, _itself, None)
+        finally:
+            RAW.reset(token)
+
+    def _journaled(
+        self,
+        options: RequestOptions,
+        parse: Callable[[httpx2.Response], R],
+        key: str | None,
+        hooked: HookedCall | None,
+    ) -> R:
+        """A call with a reference on a client with a journal: recorded before its first
+        attempt, answered from the journal once settled (``docs/exactly-once.md``)."""
+        from .stores.journal_calls import call_journaled, journal_entry
+
+        assert self.journal is not None and self.journal_scope is not None and key is not None
+        started = time.monotonic()
+        entry = journal_entry(options, key)
+        if not CLOCK_SKEW.observed:
+            # The token's answer carries QBank's Date: know this host's skew before the journal
+            # stamps anything (the token is needed for the first attempt anyway).
+            self.tokens.get()
+
+        def send(key: str, fence: Fence) -> httpx2.Response:
+            token = RAW.set(False)  # the journal needs the answer itself, raw or not
+            try:
+                replaced = options._replace(idempotency_key=key)
+                return self._send(replaced, key, _itself, hooked, fence)
+            finally:
+                RAW.reset(token)
+
+        response = call_journaled(
+            self.journal,
+            self.journal_scope,
+            entry,
+            send,
+            follow=self.follow_conflict if options.operation in _FOLLOW else None,
+            fetch=self.fetch_payment,
+            conflict_wait=self._conflict_wait(options),
+        )
+        return self._answer(response, parse, key, started)
+
     def resend(
         self,
         entry: JournalEntry,
         key: str,
+        fence: Fence,
         *,
         timeout: httpx2.Timeout,
         max_retries: int,
@@ -192,7 +296,7 @@ class Requester:
         token = RAW.set(False)
         try:
             if hooks is None:
-                return self._send(options, key, _itself, None)
+                return self._send(options, key, _itself, None, fence)
             call = HookedCall(
                 hooks,
                 method="POST",
@@ -202,7 +306,7 @@ class Requester:
                 reference=entry.reference,
             )
             try:
-                return self._send(options, key, _itself, call)
+                return self._send(options, key, _itself, call, fence)
             except Exception as error:
                 _report_final(hooks, call, options, key, error)
                 raise
@@ -253,6 +357,7 @@ class Requester:
         key: str | None,
         parse: Callable[[httpx2.Response], R],
         hooked: HookedCall | None,
+        fence: Fence | None = None,
     ) -> R:
         blocking_check()
         # OpenTelemetry (_tracing): the call's span around every attempt; None when tracing is off.
@@ -265,9 +370,9 @@ class Requester:
             url_template=options.url_template,
         )
         if call is None:
-            return self._attempts(options, key, parse, None, hooked)
+            return self._attempts(options, key, parse, None, hooked, fence)
         try:
-            result = self._attempts(options, key, parse, call, hooked)
+            result = self._attempts(options, key, parse, call, hooked, fence)
         except BaseException as exc:
             call.end(exc)
             raise
@@ -281,6 +386,7 @@ class Requester:
         parse: Callable[[httpx2.Response], R],
         call: _tracing.CallSpan | None,
         hooked: HookedCall | None,
+        fence: Fence | None = None,
     ) -> R:
         method, path = options.method, options.path
         started = time.monotonic()
@@ -306,6 +412,10 @@ class Requester:
                     run_hooks("request", hooked.hooks.request, hooked.info())
             token = self.tokens.get()
             headers["Authorization"] = token.authorization
+            if fence is not None:
+                # The journal's fence, before every attempt (retries and the 401 replay too):
+                # the entry's lease and age on the journal's clock; raises rather than send.
+                fence.before_attempt()
             attempt = None if call is None else call.start_attempt(headers)  # + traceparent
             if upload is not None:
                 request = self.http.build(
@@ -326,12 +436,16 @@ class Requester:
                     params=options.params,
                     content=options.json_body,
                 )
+            if fence is not None and not fence.check():
+                continue  # stalled since the lease was taken: take it again before sending
             response, failure = self.http.send(request, key, retries, attempt)
             if hooked is not None and response is not None and hooked.hooks.response:
                 info = hooked.info(
                     status=response.status_code, request_id=response.headers.get("request-id")
                 )
                 run_hooks("response", hooked.hooks.response, info)
+            if fence is not None and response is not None:
+                fence.observe(response)
             if response is not None and response.status_code < 300:
                 self._log_done(method, path, response, key, retries, started)
                 if RAW.get():
@@ -445,6 +559,10 @@ class Requester:
                 retries,
                 (time.monotonic() - started) * 1000,
             )
+
+
+# Operations whose 409 names a payment to follow with GET /payments/{id}.
+_FOLLOW = frozenset({"createAchPayment", "createWirePayment", "createTransfer"})
 
 
 def _itself(response: httpx2.Response) -> httpx2.Response:

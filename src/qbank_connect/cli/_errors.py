@@ -90,7 +90,7 @@ def _is_invalid_nacha(error: BaseException) -> bool:
 
 def describe(error: BaseException) -> str:
     """One line for a human: what failed, and what support or a re-run needs."""
-    if isinstance(error, QBankAPIError):
+    if isinstance(error, QBankAPIError) and error.status_code is not None:
         text = f"{error.status_code}"
         if error.error_code:
             text += f" {error.error_code}"

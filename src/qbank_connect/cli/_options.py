@@ -180,6 +180,21 @@ _TRANSACTIONAL = (
         ],
         None,
     ),
+    _param(
+        "conflict_wait",
+        Annotated[
+            float | None,
+            typer.Option(
+                "--conflict-wait",
+                metavar="SECONDS",
+                help="After a 409 (the same key in flight), follow the payment this long "
+                "(SDK default: 60; 0: fail at once).",
+                show_default=False,
+                min=0,
+            ),
+        ],
+        None,
+    ),
 )
 
 _DEBUG = _param(
@@ -197,6 +212,7 @@ class Keying:
 
     idempotency_key: str | None = None
     reference: str | None = None
+    conflict_wait: float | None = None
 
 
 PageSize = Annotated[
@@ -272,7 +288,9 @@ def command(
                 if output:
                     call["fmt"] = kwargs["output"]
                 if transactional:
-                    call["key"] = Keying(kwargs["idempotency_key"], kwargs["reference"])
+                    call["key"] = Keying(
+                        kwargs["idempotency_key"], kwargs["reference"], kwargs["conflict_wait"]
+                    )
                 fn(**call)
 
         parameters = [*own, *extra]

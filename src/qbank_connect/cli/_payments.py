@@ -187,6 +187,7 @@ def payments_upload_ach(
                 source_account_id=account,
                 idempotency_key=key.idempotency_key,
                 reference=key.reference,
+                conflict_wait=key.conflict_wait,
             ),
             fmt,
         )

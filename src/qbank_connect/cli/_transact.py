@@ -17,7 +17,12 @@ __all__ = ["emit_transacted", "send_json"]
 
 class _JsonCall(Protocol):
     def __call__(
-        self, *, request: Mapping[str, Any], idempotency_key: str | None, reference: str | None
+        self,
+        *,
+        request: Mapping[str, Any],
+        idempotency_key: str | None,
+        reference: str | None,
+        conflict_wait: float | None,
     ) -> Any: ...
 
 
@@ -50,7 +55,10 @@ def send_json(
     with connect(target) as client:
         emit_transacted(
             call(client)(
-                request=body, idempotency_key=key.idempotency_key, reference=key.reference
+                request=body,
+                idempotency_key=key.idempotency_key,
+                reference=key.reference,
+                conflict_wait=key.conflict_wait,
             ),
             fmt,
         )

@@ -88,6 +88,7 @@ class App:
         lock: threading.RLock,
         base_path: str,
         base_url: str = "",
+        date_header: bool = True,
     ) -> None:
         self.clients = clients
         self.clock = clock
@@ -97,6 +98,7 @@ class App:
         self.lock = lock
         self.base_path = base_path.rstrip("/")
         self.base_url = base_url.rstrip("/")  # the audience of client assertions, in process
+        self.date_header = date_header
         self.idempotency = IdempotencyStore()
         self.token_requests = 0
         self.assertions = AssertionVerifier()
@@ -133,7 +135,7 @@ class App:
             yield decision.latency
         if decision.drop:
             return Reply(None)
-        return Reply(framed(request.method, answer))
+        return Reply(framed(request.method, answer, self.clock.now() if self.date_header else None))
 
     def _execute(self, pending: Pending, latency: float) -> Generator[float, None, Response]:
         if latency:

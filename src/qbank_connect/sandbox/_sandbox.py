@@ -80,6 +80,9 @@ class Sandbox(Closing):
     clock follows real UTC time. The seeded accounts and history come from ``seed`` (0 when
     not given); the ids of what clients create (payments, files, check issues) are random per
     sandbox, unless a ``seed`` is given on purpose: then they repeat from run to run too.
+    Answers carry a ``Date`` header (the sandbox clock's) when the clock ticks, or when
+    ``date_header=True``: a frozen clock days in the past would look like a badly skewed bank to
+    the payment journal (which then refuses to resend).
     """
 
     def __init__(
@@ -95,6 +98,7 @@ class Sandbox(Closing):
         ticking: bool | None = None,
         webhook_max_attempts: int = 5,
         webhook_backoff: float = 0.2,
+        date_header: bool | None = None,
     ) -> None:
         if clients is None:
             clients = (
@@ -119,6 +123,7 @@ class Sandbox(Closing):
             lock=self._lock,
             base_path=urlsplit(self.base_url).path or "/",
             base_url=self.base_url,
+            date_header=self.clock.ticking if date_header is None else date_header,
         )
         self._servers: list[SandboxServer] = []
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 import httpx2
 import pydantic
 
-from ..._config import resolve_timeout, validate_max_retries
+from ..._config import resolve_timeout, validate_conflict_wait, validate_max_retries
 from ..._extras import with_extras
 from ..._hooks import Hooks
 from ..._idempotency import validate_idempotency_key
@@ -121,6 +121,7 @@ class AsyncResource:
         extra_body: object,
         timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
+        conflict_wait: float | None = None,
     ) -> M:
         """A transactional POST: it carries an Idempotency-Key, reused by every retry.
 
@@ -147,6 +148,7 @@ class AsyncResource:
             timeout=timeout,
             max_retries=max_retries,
             hooks=self._hooks,
+            conflict_wait=None if conflict_wait is None else validate_conflict_wait(conflict_wait),
         )
         if extra_headers is not None or extra_query is not None or extra_body is not None:
             options = with_extras(options, operation, extra_headers, extra_query, extra_body)

@@ -48,6 +48,7 @@ class AsyncPayments(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Initiate one ACH payment; it is ``P_PENDING`` until the next 15-minute batch.
 
@@ -77,6 +78,7 @@ class AsyncPayments(AsyncResource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     async def upload_ach_file(
@@ -92,6 +94,7 @@ class AsyncPayments(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> AchFile:
         """Upload a NACHA file (bulk ACH); each entry becomes a ``P_PENDING`` payment.
 
@@ -126,6 +129,7 @@ class AsyncPayments(AsyncResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                conflict_wait=conflict_wait,
             )
 
     async def create_wire(
@@ -139,6 +143,7 @@ class AsyncPayments(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Send a wire, in real time. Idempotent like every transactional call.
 
@@ -162,6 +167,7 @@ class AsyncPayments(AsyncResource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     async def get(

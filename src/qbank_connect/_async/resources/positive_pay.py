@@ -34,6 +34,7 @@ class AsyncPositivePay(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> CheckIssue:
         """Register an issued check (or, with ``void=True``, a void) for Positive Pay matching.
 
@@ -57,6 +58,7 @@ class AsyncPositivePay(AsyncResource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     @async_paginated

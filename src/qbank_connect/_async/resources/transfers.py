@@ -31,6 +31,7 @@ class AsyncTransfers(AsyncResource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Move funds between two of the client's accounts, in real time.
 
@@ -58,6 +59,7 @@ class AsyncTransfers(AsyncResource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
 

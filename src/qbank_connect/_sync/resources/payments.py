@@ -50,6 +50,7 @@ class Payments(Resource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Initiate one ACH payment; it is ``P_PENDING`` until the next 15-minute batch.
 
@@ -79,6 +80,7 @@ class Payments(Resource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     def upload_ach_file(
@@ -94,6 +96,7 @@ class Payments(Resource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> AchFile:
         """Upload a NACHA file (bulk ACH); each entry becomes a ``P_PENDING`` payment.
 
@@ -128,6 +131,7 @@ class Payments(Resource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                conflict_wait=conflict_wait,
             )
 
     def create_wire(
@@ -141,6 +145,7 @@ class Payments(Resource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Send a wire, in real time. Idempotent like every transactional call.
 
@@ -164,6 +169,7 @@ class Payments(Resource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     def get(

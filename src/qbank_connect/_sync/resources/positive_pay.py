@@ -36,6 +36,7 @@ class PositivePay(Resource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> CheckIssue:
         """Register an issued check (or, with ``void=True``, a void) for Positive Pay matching.
 
@@ -59,6 +60,7 @@ class PositivePay(Resource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     @paginated

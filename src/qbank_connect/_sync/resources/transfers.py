@@ -33,6 +33,7 @@ class Transfers(Resource):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Move funds between two of the client's accounts, in real time.
 
@@ -60,6 +61,7 @@ class Transfers(Resource):
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
 
