@@ -94,6 +94,7 @@ RULES: tuple[Rule, ...] = (
     Rule("name", "async_http_client", "http_client"),
     Rule("name", "gather_async", "gather_threads"),
     Rule("name", "open_async_journal", "open_journal"),
+    Rule("name", "open_async_event_store", "open_event_store"),
     Rule("name", "asynccontextmanager", "contextmanager"),
     Rule("name", "async_call_blocking", "call_blocking"),  # a worker thread -> a direct call
     # -- prose (docstrings and comments) ----------------------------------------------------
@@ -132,6 +133,12 @@ RULES: tuple[Rule, ...] = (
         "line",
         'self._redis: Any = require_driver("redis.asyncio", purpose=purpose)',
         'self._redis: Any = require_driver("redis", purpose=purpose)',
+    ),
+    # len() needs I/O: the async de-duplicator has `await dedup.count()`, the blocking one both.
+    Rule(
+        "line",
+        'raise TypeError("len() of an AsyncEventDeduplicator: use await dedup.count()")',
+        "return self.count()",
     ),
     # Async-only test markers: the blocking tests are plain functions.
     Rule("line", re.compile(r"pytestmark = pytest\.mark\.anyio|@pytest\.mark\.anyio"), ""),

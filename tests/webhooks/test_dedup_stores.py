@@ -97,6 +97,7 @@ def test_entries_expire_after_ttl_on_the_wall_clock(
     dedup = EventDeduplicator(store=store_url(kind, request, tmp_path), clock=lambda: now[0])
     try:
         assert dedup.first_time("evt_old")
+        dedup.done("evt_old")  # handled: kept for ttl from now
         now[0] += 72 * 3600 - 1
         assert not dedup.first_time("evt_old")  # default retention: 72 hours
         now[0] += 2
@@ -112,6 +113,7 @@ def test_redis_entries_live_72_hours_by_default(redis_url: str) -> None:
     dedup = EventDeduplicator(store=redis_url)
     try:
         assert dedup.first_time("evt_ttl")
+        dedup.done("evt_ttl")
         with redis.Redis.from_url(redis_url) as client:
             ttl_ms = client.pttl("qbank-webhook:evt_ttl")
         assert timedelta(hours=71) < timedelta(milliseconds=ttl_ms) <= timedelta(hours=72)
@@ -183,6 +185,8 @@ def _receiver(
             except RuntimeError:
                 dedup.release(event)  # answer 500: QBank's next delivery is processed
                 answers[500] += 1
+                continue
+            dedup.done(event)
         dedup.close()
         results.put(("done", (handled, dict(answers))))
     except BaseException as exc:

@@ -68,6 +68,7 @@ def test_ttl_expiry() -> None:
     clock = FakeClock()
     dedup = EventDeduplicator(ttl=timedelta(hours=72), clock=clock)
     assert dedup.first_time("evt_1")
+    dedup.done("evt_1")  # handled: remembered for ttl from now
     clock.now += 72 * 3600 - 1
     assert dedup.seen("evt_1")
     assert not dedup.first_time("evt_1")
@@ -81,8 +82,10 @@ def test_ttl_in_seconds() -> None:
     clock = FakeClock()
     dedup = EventDeduplicator(ttl=10, clock=clock)
     dedup.first_time("a")
+    dedup.done("a")
     clock.now += 5
     dedup.first_time("b")
+    dedup.done("b")
     clock.now += 5
     assert not dedup.seen("a")
     assert dedup.seen("b")
@@ -128,6 +131,9 @@ def test_concurrent_deliveries_exactly_one_wins() -> None:
         ({"ttl": -1}, ValueError),
         ({"ttl": float("inf")}, ValueError),
         ({"ttl": "72h"}, TypeError),
+        ({"lease": 0}, ValueError),
+        ({"lease": float("nan")}, ValueError),
+        ({"lease": "5m"}, TypeError),
     ],
 )
 def test_bad_configuration(kwargs: dict[str, Any], error: type[Exception]) -> None:
@@ -160,6 +166,7 @@ def test_release_lets_the_redelivery_of_a_failed_event_be_processed() -> None:
         except RuntimeError:
             dedup.release(event)
             return 500
+        dedup.done(event)
         return 200
 
     assert receive("whd_attempt_1", fail=True) == 500
@@ -171,9 +178,9 @@ def test_release_lets_the_redelivery_of_a_failed_event_be_processed() -> None:
     assert len(dedup) == 1
 
 
-def test_release_then_claim_restarts_the_ttl() -> None:
+def test_release_then_claim_restarts_the_lease() -> None:
     clock = FakeClock()
-    dedup = EventDeduplicator(ttl=10, clock=clock)
+    dedup = EventDeduplicator(lease=10, clock=clock)
     assert dedup.first_time("a")
     clock.now += 8
     dedup.release("a")

@@ -33,12 +33,15 @@ Example::
 The package is pure (no I/O) and shared by ``QBankConnect.webhooks`` and
 ``AsyncQBankConnect.webhooks``: ``_signature`` (the HMAC scheme), ``_headers`` (finding the two
 headers in any framework's request headers), ``_webhooks`` (:class:`Webhooks`, bound to a
-secret), ``_api`` (the module-level functions, thin wrappers of ``Webhooks(secret)``) and
-``_dedup`` (:class:`EventDeduplicator`).
+secret) and ``_api`` (the module-level functions, thin wrappers of ``Webhooks(secret)``).
+:class:`EventDeduplicator` and :class:`AsyncEventDeduplicator` (which do I/O when given a
+``store=``) live with the other stores, in ``_async/stores/events.py`` and its generated twin.
 """
 
 from __future__ import annotations
 
+from .._async.stores.events import AsyncEventDeduplicator
+from .._sync.stores.events import EventDeduplicator
 from ..errors import (
     WebhookInvalidEventError,
     WebhookMalformedHeaderError,
@@ -47,7 +50,6 @@ from ..errors import (
     WebhookTimestampError,
 )
 from ._api import sign, signed_headers, unwrap, verify
-from ._dedup import EventDeduplicator
 from ._headers import EVENT_ID_HEADER, SIGNATURE_HEADER
 from ._headers import HeadersLike as HeadersLike
 from ._signature import DEFAULT_TOLERANCE
@@ -56,6 +58,7 @@ from ._signature import SecretInput as SecretInput
 from ._webhooks import Webhooks
 
 __all__ = [
+    "AsyncEventDeduplicator",
     "DEFAULT_TOLERANCE",
     "EVENT_ID_HEADER",
     "EventDeduplicator",
