@@ -60,9 +60,12 @@ class WebhookReceiver:
     ``Depends(receiver.event)`` reads the raw request body (never a parsed one), verifies it and
     yields the :class:`~qbank_connect.models.WebhookEvent`. A bad delivery is answered 400 with
     the reason (``{"detail": "no_matching_signature"}``) and the endpoint does not run. With a
-    de-duplicator, a delivery of an event already handled (or being handled) is answered 200
-    without running the endpoint; the event is marked done when the endpoint returns and
-    released when it raises (the error answers 500, and QBank's redelivery is handled).
+    de-duplicator, a delivery of an event already handled is answered 200 without running the
+    endpoint, one of an event another delivery is handling right now 409 (so QBank retries it,
+    should that delivery die); the event is marked done when the endpoint returns and released
+    when it raises (the error answers 500, and QBank's redelivery is handled). A handler killed
+    mid-way leaves a lease that expires (``lease=``, default 5 minutes), then the next delivery
+    handles the event.
 
     Example::
 
@@ -129,18 +132,19 @@ class WebhookReceiver:
             yield event
             return
         if not await call_dedup(dedup, "first_time", event):
-            log.info("webhook event %s: already handled or in progress, answered 200", event.id)
-            # 200: QBank stops delivering it; the endpoint does not run again.
-            raise HTTPException(status_code=200, detail="duplicate")
+            if await call_dedup(dedup, "handled", event):
+                log.info("webhook event %s: already handled, answered 200", event.id)
+                raise HTTPException(status_code=200, detail="duplicate")  # QBank stops
+            # Another delivery holds it right now: 409, so QBank retries should that one die.
+            log.info("webhook event %s: being handled by another delivery, answered 409", event.id)
+            raise HTTPException(status_code=409, detail="in_progress")
         try:
             yield event
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await call_dedup(dedup, "release", event)
             raise
-        done = getattr(dedup, "done", None)
-        if done is not None:
-            await call_dedup(dedup, "done", event)
+        await call_dedup(dedup, "done", event)
 
 
 def qbank_lifespan(lifespan: Lifespan | None = None, /, **options: Any) -> Lifespan:
