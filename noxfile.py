@@ -203,7 +203,7 @@ def stampede(session: nox.Session) -> None:
 @nox.session(python=pythons_for(["3.11"]))
 def celery(session: nox.Session) -> None:
     """A real Celery worker SIGKILLed after paying, the task redelivered: one payment
-    (examples/celery_payments.py, docs/celery.md). Needs `redis-server` on PATH."""
+    (tests/celery_tasks.py on qbank_connect.contrib.celery.QBankTask, docs/celery.md). Needs `redis-server` on PATH."""
     session.install("-e", ".", "-r", TEST_REQUIREMENTS)
     if shutil.which("redis-server") is None:
         session.error("redis-server is not installed (apt-get install redis-server)")
