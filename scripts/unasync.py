@@ -84,6 +84,7 @@ RULES: tuple[Rule, ...] = (
     Rule("name", "__anext__", "__next__"),
     Rule("name", "_async", "_sync"),
     Rule("name", "async_sleep", "sleep"),
+    Rule("name", "async_map_bounded", "map_bounded"),
     Rule("name", "async_context_identity", "sync_context_identity"),
     Rule("name", "async_drivers_usable", "sync_drivers_usable"),
     Rule("name", "async_raw_method", "raw_method"),

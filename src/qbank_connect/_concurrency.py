@@ -12,7 +12,7 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,9 @@ __all__ = [
     "Lock",
     "async_context_identity",
     "async_drivers_usable",
+    "async_map_bounded",
     "async_sleep",
+    "map_bounded",
     "sleep",
     "sync_context_identity",
     "sync_drivers_usable",
@@ -108,6 +110,34 @@ async def async_sleep(seconds: float) -> None:
 
 def sleep(seconds: float) -> None:
     time.sleep(seconds)
+
+
+async def async_map_bounded(
+    function: Callable[[int], Awaitable[None]], count: int, concurrency: int
+) -> None:
+    """``function(0) ... function(count - 1)``, at most ``concurrency`` at a time (tasks)."""
+    import anyio
+
+    limiter = anyio.CapacityLimiter(max(1, concurrency))
+
+    async def one(index: int) -> None:
+        async with limiter:
+            await function(index)
+
+    async with anyio.create_task_group() as group:
+        for index in range(count):
+            group.start_soon(one, index)
+
+
+def map_bounded(function: Callable[[int], None], count: int, concurrency: int) -> None:
+    """``function(0) ... function(count - 1)``, at most ``concurrency`` at a time (threads)."""
+    if count == 0:
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, count))) as pool:
+        for future in [pool.submit(function, index) for index in range(count)]:
+            future.result()
 
 
 def async_context_identity() -> object:

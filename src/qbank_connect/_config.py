@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_MAX_RETRY_AFTER",
     "DEFAULT_TIMEOUT",
+    "validate_conflict_wait",
     "ENVIRONMENTS",
     "resolve_base_url",
     "resolve_timeout",
@@ -94,6 +95,17 @@ def validate_max_retries(max_retries: object) -> int:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
     return max_retries
+
+
+def validate_conflict_wait(conflict_wait: object) -> float:
+    """Seconds >= 0 (a finite number)."""
+    if (
+        isinstance(conflict_wait, bool)
+        or not isinstance(conflict_wait, (int, float))
+        or not 0 <= conflict_wait < float("inf")
+    ):
+        raise ValueError(f"conflict_wait must be a number of seconds >= 0, got {conflict_wait!r}")
+    return float(conflict_wait)
 
 
 def validate_scopes(scopes: Sequence[str] | str | None) -> tuple[str, ...] | None:

@@ -41,3 +41,6 @@ class RequestOptions(NamedTuple):
     """The caller's business identity of the instruction (the payment journal's key)."""
     timeout: httpx2.Timeout | None = None
     max_retries: int | None = None
+    conflict_wait: float | None = None
+    """Seconds to follow a 409 (or wait for another sender of the journal entry); ``None``:
+    the client's ``conflict_wait``."""

@@ -213,38 +213,67 @@ class QBankConflictError(QBankAPIError):
 class QBankIdempotencyConflict(QBankConflictError):
     """409: a request with this ``Idempotency-Key`` is still being processed.
 
-    Raised only for the contract's problem body, so ``transaction_id`` is always there. Do not
-    retry. Poll the in-flight payment instead::
+    Do not retry: poll the in-flight payment instead (a call with ``conflict_wait=`` does it for
+    you, and raises this only when the wait ran out)::
 
         payment = client.payments.wait(e.transaction_id)
+
+    ``transaction_id`` is the contract's, from QBank's 409; it is ``None`` only when the call
+    waited for another sender of your own fleet that holds the payment journal's entry and no
+    409 has named the transaction yet (then ``status_code`` is ``None`` too: nothing was sent).
     """
 
-    error: IdempotencyConflictProblem
+    error: IdempotencyConflictProblem | None  # pyright: ignore[reportIncompatibleVariableOverride]
+    status_code: int | None  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
+
+    @classmethod
+    def in_flight(
+        cls, message: str, *, idempotency_key: str, transaction_id: str | None
+    ) -> QBankIdempotencyConflict:
+        """The conflict of a call that waited ``conflict_wait`` for another sender of the same
+        journal entry: no request was sent, so there is no response."""
+        error = cls.__new__(cls)
+        error._local_transaction_id = transaction_id
+        error.error_code = None
+        error.error = None
+        QBankRequestError.__init__(error, message, idempotency_key=idempotency_key)
+        return error
+
+    _local_transaction_id: str | None = None
 
     @property
-    def transaction_id(self) -> str:
+    def transaction_id(self) -> str | None:
         """The id of the payment (or file, or check issue) being processed: poll it."""
+        if self.error is None:
+            return self._local_transaction_id
         return self.error.transaction_id
 
     @property
     def detail(self) -> str:
-        return self.error.detail
+        return self.message if self.error is None else self.error.detail
 
     @property
     def title(self) -> str:
-        return self.error.title
+        return "Idempotency Violation" if self.error is None else self.error.title
 
     @property
     def type(self) -> str:
         """The problem type URI (RFC 7807)."""
+        if self.error is None:
+            return "https://docs.qbankconnect.com/problems/idempotency-conflict"
         return self.error.type
 
     @property
     def instance(self) -> str | None:
-        return self.error.instance
+        return None if self.error is None else self.error.instance
 
     def _describe(self) -> str:
-        return super()._describe() + f" (transaction_id={self.transaction_id})"
+        text = (
+            QBankRequestError._describe(self) if self.status_code is None else super()._describe()
+        )
+        if self.transaction_id is None:
+            return text
+        return text + f" (transaction_id={self.transaction_id})"
 
 
 class QBankUnprocessableEntityError(QBankAPIError):

@@ -15,27 +15,59 @@ Example::
     for result in client.recover():          # e.g. at start-up, after a crash
         print(result.action, result.reference)
 
-What is stored: the reference, operation, idempotency key, the request body as sent (account
-and routing numbers included; for NACHA uploads only the file's name, SHA-256, size and form
-fields), the time, and QBank's answer (the result JSON, or the error). Protect the journal like
-the payments themselves: SQLite files are created ``0600``.
+Entries are scoped to the client's bank (base URL) and client id; the request body and
+QBank's answer are sealed (AES-256-GCM, ``journal_key=`` or the client secret); the operation,
+reference, key, body digest, states and times are in clear. ``client.journal`` (a
+:class:`AsyncClientJournal` / :class:`ClientJournal`) lists, resolves and prunes entries.
 """
 
 from __future__ import annotations
 
-from ._async.stores.journal import AsyncJournal, AsyncPostgresJournal, AsyncSQLiteJournal
-from ._stores.journal import EntryState, JournalEntry, JournalOutcome, RecoveryResult
-from ._sync.stores.journal import Journal, PostgresJournal, SQLiteJournal
+from ._async.stores.journal import (
+    AsyncJournal,
+    AsyncPostgresJournal,
+    AsyncSQLiteJournal,
+    AsyncSQLJournal,
+)
+from ._async.stores.journal_calls import AsyncClientJournal
+from ._stores.journal import (
+    KEY_RETENTION,
+    LEASE,
+    RESEND_WINDOW,
+    SAFETY_MARGIN,
+    EntryState,
+    JournalEntry,
+    JournalOutcome,
+    JournalScope,
+    RecoveryResult,
+)
+from ._stores.journal_sql import DJANGO_SQLITE, POSTGRESQL, SQLITE, Dialect, JournalSQL
+from ._sync.stores.journal import Journal, PostgresJournal, SQLiteJournal, SQLJournal
+from ._sync.stores.journal_calls import ClientJournal
 
 __all__ = [
+    "DJANGO_SQLITE",
+    "KEY_RETENTION",
+    "LEASE",
+    "POSTGRESQL",
+    "RESEND_WINDOW",
+    "SAFETY_MARGIN",
+    "SQLITE",
+    "AsyncClientJournal",
     "AsyncJournal",
     "AsyncPostgresJournal",
+    "AsyncSQLJournal",
     "AsyncSQLiteJournal",
+    "ClientJournal",
+    "Dialect",
     "EntryState",
     "Journal",
     "JournalEntry",
     "JournalOutcome",
+    "JournalSQL",
+    "JournalScope",
     "PostgresJournal",
     "RecoveryResult",
+    "SQLJournal",
     "SQLiteJournal",
 ]

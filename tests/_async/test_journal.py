@@ -24,7 +24,13 @@ from qbank_connect.errors import (
     QBankStoreUnavailableError,
     QBankStoreURLError,
 )
-from qbank_connect.journal import AsyncJournal, AsyncSQLiteJournal, EntryState, JournalEntry
+from qbank_connect.journal import (
+    AsyncClientJournal,
+    AsyncSQLiteJournal,
+    AsyncSQLJournal,
+    EntryState,
+    JournalEntry,
+)
 from qbank_connect.sandbox import (
     ACCOUNT_OPERATING,
     ACCOUNT_PETTY_CASH,
@@ -119,9 +125,26 @@ async def client(bank: Bank) -> AsyncIterator[AsyncQBankConnect]:
         await client.journal.aclose()
 
 
-def journal_of(client: AsyncQBankConnect) -> AsyncJournal:
+def journal_of(client: AsyncQBankConnect) -> AsyncClientJournal:
     assert client.journal is not None
     return client.journal
+
+
+async def backdate(client: AsyncQBankConnect, reference: str, age: timedelta) -> None:
+    """Make an entry ``age`` older on the journal's own clock: what time does to a row."""
+    backend = journal_of(client).backend
+    assert isinstance(backend, AsyncSQLJournal)
+    p = backend.sql.dialect.placeholder
+    await backend._execute(
+        f"UPDATE qbank_journal SET created_at = created_at - {p} WHERE reference = {p}",
+        (age.total_seconds(), reference),
+    )
+
+
+async def record(client: AsyncQBankConnect, entry: JournalEntry, age: timedelta) -> None:
+    """What a crash right after the journal's insert leaves behind, ``age`` ago."""
+    await journal_of(client).claim(entry)
+    await backdate(client, entry.reference, age)
 
 
 async def test_a_recorded_reference_is_answered_from_the_journal(
@@ -207,10 +230,10 @@ async def test_a_pending_reference_is_sent_again_with_its_key(
         made = await bare.payments.create_ach(
             request=ach("1.00"), idempotency_key=committed.idempotency_key
         )
-    await journal_of(client).claim(committed)
+    await record(client, committed, timedelta(minutes=5))
     # Crashed before the first attempt: nothing was sent.
     unsent = pending_entry("invoice:B", ach("2.00"), timedelta(minutes=5))
-    await journal_of(client).claim(unsent)
+    await record(client, unsent, timedelta(minutes=5))
     assert {e.reference for e in await journal_of(client).pending()} == {"invoice:A", "invoice:B"}
     bank.sent.clear()
 
@@ -260,7 +283,7 @@ async def test_a_pending_call_older_than_the_key_retention_is_never_sent(
     bank: Bank, client: AsyncQBankConnect
 ) -> None:
     old = pending_entry("invoice:stale", ach("4.00"), timedelta(hours=25))
-    await journal_of(client).claim(old)
+    await record(client, old, timedelta(hours=25))
     with pytest.raises(QBankReconciliationRequiredError) as caught:
         await client.payments.create_ach(request=ach("4.00"), reference="invoice:stale")
     assert caught.value.idempotency_key == old.idempotency_key
@@ -280,8 +303,13 @@ async def test_recover_settles_what_a_crash_left_pending(
     unsent = pending_entry("invoice:B", ach("2.00"), timedelta(minutes=1))
     stale = pending_entry("invoice:C", ach("3.00"), timedelta(hours=30))
     refused = pending_entry("invoice:D", ach("900.00", ACCOUNT_PETTY_CASH), timedelta(minutes=1))
-    for entry in (committed, unsent, stale, refused):
-        await journal.claim(entry)
+    for entry, age in (
+        (committed, timedelta(minutes=1)),
+        (unsent, timedelta(minutes=1)),
+        (stale, timedelta(hours=30)),
+        (refused, timedelta(minutes=1)),
+    ):
+        await record(client, entry, age)
     bank.sent.clear()
     bank.sandbox.faults.add_latency(ACH, seconds=0.3, times=1)
 
@@ -328,7 +356,7 @@ async def test_journal_attribute_and_file_mode(bank: Bank, tmp_path: Path) -> No
         assert bare.journal is None
     mine = AsyncSQLiteJournal(tmp_path / "mine.db")
     async with bank.client(journal=mine) as client:
-        assert client.journal is mine
+        assert client.journal is not None and client.journal.backend is mine
         await client.payments.create_ach(request=ach("6.00"), reference="invoice:mode")
     await mine.aclose()
     assert stat.S_IMODE(os.stat(tmp_path / "mine.db").st_mode) == 0o600

@@ -172,7 +172,7 @@ def test_conflict_is_never_retried_and_names_the_transaction(
     )
     client = make_client(api)
     with pytest.raises(QBankIdempotencyConflict) as info:
-        client.payments.create_ach(request=ACH)
+        client.payments.create_ach(request=ACH, conflict_wait=0)
     conflict = info.value
     assert conflict.transaction_id == problem["transaction_id"]
     assert conflict.detail == problem["detail"]
@@ -182,6 +182,28 @@ def test_conflict_is_never_retried_and_names_the_transaction(
     assert conflict.idempotency_key == keys(api, "/payments/ach")[0]
     assert len(api.calls("POST", "/payments/ach")) == 1
     assert sleeps == []
+
+
+def test_a_conflict_is_followed_with_get_never_another_post(api: MockAPI) -> None:
+    transaction_id = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    problem = {
+        "type": "https://docs.qbankconnect.com/problems/idempotency-conflict",
+        "title": "Idempotency Violation",
+        "status": 409,
+        "detail": "There is already a request with this key being processed",
+        "transaction_id": transaction_id,
+    }
+    api.route(
+        "POST",
+        "/payments/ach",
+        httpx2.Response(409, json=problem, headers={"Content-Type": "application/problem+json"}),
+    )
+    api.route("GET", f"/payments/{transaction_id}", httpx2.Response(200, json=payment_json()))
+    client = make_client(api)
+    payment = client.payments.create_ach(request=ACH)
+    assert payment.status == "P_PENDING"
+    assert len(api.calls("POST", "/payments/ach")) == 1
+    assert len(api.calls("GET", f"/payments/{transaction_id}")) == 1
 
 
 def test_reads_carry_no_key(api: MockAPI) -> None:

@@ -26,7 +26,13 @@ from qbank_connect.errors import (
     QBankStoreUnavailableError,
     QBankStoreURLError,
 )
-from qbank_connect.journal import EntryState, Journal, JournalEntry, SQLiteJournal
+from qbank_connect.journal import (
+    ClientJournal,
+    EntryState,
+    JournalEntry,
+    SQLiteJournal,
+    SQLJournal,
+)
 from qbank_connect.sandbox import (
     ACCOUNT_OPERATING,
     ACCOUNT_PETTY_CASH,
@@ -121,9 +127,26 @@ def client(bank: Bank) -> Iterator[QBankConnect]:
         client.journal.close()
 
 
-def journal_of(client: QBankConnect) -> Journal:
+def journal_of(client: QBankConnect) -> ClientJournal:
     assert client.journal is not None
     return client.journal
+
+
+def backdate(client: QBankConnect, reference: str, age: timedelta) -> None:
+    """Make an entry ``age`` older on the journal's own clock: what time does to a row."""
+    backend = journal_of(client).backend
+    assert isinstance(backend, SQLJournal)
+    p = backend.sql.dialect.placeholder
+    backend._execute(
+        f"UPDATE qbank_journal SET created_at = created_at - {p} WHERE reference = {p}",
+        (age.total_seconds(), reference),
+    )
+
+
+def record(client: QBankConnect, entry: JournalEntry, age: timedelta) -> None:
+    """What a crash right after the journal's insert leaves behind, ``age`` ago."""
+    journal_of(client).claim(entry)
+    backdate(client, entry.reference, age)
 
 
 def test_a_recorded_reference_is_answered_from_the_journal(
@@ -205,10 +228,10 @@ def test_a_pending_reference_is_sent_again_with_its_key(bank: Bank, client: QBan
         made = bare.payments.create_ach(
             request=ach("1.00"), idempotency_key=committed.idempotency_key
         )
-    journal_of(client).claim(committed)
+    record(client, committed, timedelta(minutes=5))
     # Crashed before the first attempt: nothing was sent.
     unsent = pending_entry("invoice:B", ach("2.00"), timedelta(minutes=5))
-    journal_of(client).claim(unsent)
+    record(client, unsent, timedelta(minutes=5))
     assert {e.reference for e in journal_of(client).pending()} == {"invoice:A", "invoice:B"}
     bank.sent.clear()
 
@@ -258,7 +281,7 @@ def test_a_pending_call_older_than_the_key_retention_is_never_sent(
     bank: Bank, client: QBankConnect
 ) -> None:
     old = pending_entry("invoice:stale", ach("4.00"), timedelta(hours=25))
-    journal_of(client).claim(old)
+    record(client, old, timedelta(hours=25))
     with pytest.raises(QBankReconciliationRequiredError) as caught:
         client.payments.create_ach(request=ach("4.00"), reference="invoice:stale")
     assert caught.value.idempotency_key == old.idempotency_key
@@ -276,8 +299,13 @@ def test_recover_settles_what_a_crash_left_pending(bank: Bank, client: QBankConn
     unsent = pending_entry("invoice:B", ach("2.00"), timedelta(minutes=1))
     stale = pending_entry("invoice:C", ach("3.00"), timedelta(hours=30))
     refused = pending_entry("invoice:D", ach("900.00", ACCOUNT_PETTY_CASH), timedelta(minutes=1))
-    for entry in (committed, unsent, stale, refused):
-        journal.claim(entry)
+    for entry, age in (
+        (committed, timedelta(minutes=1)),
+        (unsent, timedelta(minutes=1)),
+        (stale, timedelta(hours=30)),
+        (refused, timedelta(minutes=1)),
+    ):
+        record(client, entry, age)
     bank.sent.clear()
     bank.sandbox.faults.add_latency(ACH, seconds=0.3, times=1)
 
@@ -322,7 +350,7 @@ def test_journal_attribute_and_file_mode(bank: Bank, tmp_path: Path) -> None:
         assert bare.journal is None
     mine = SQLiteJournal(tmp_path / "mine.db")
     with bank.client(journal=mine) as client:
-        assert client.journal is mine
+        assert client.journal is not None and client.journal.backend is mine
         client.payments.create_ach(request=ach("6.00"), reference="invoice:mode")
     mine.close()
     assert stat.S_IMODE(os.stat(tmp_path / "mine.db").st_mode) == 0o600

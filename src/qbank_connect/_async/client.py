@@ -18,6 +18,7 @@ from .._config import (
     resolve_base_url,
     resolve_timeout,
     user_agent,
+    validate_conflict_wait,
     validate_max_retries,
     validate_scopes,
 )
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from .._stores.journal import JournalEntry, RecoveryResult
     from ..webhooks import Webhooks
     from .stores.journal import AsyncJournal
+    from .stores.journal_calls import AsyncClientJournal, AsyncFence
     from .stores.token_cache import AsyncSharedTokens, AsyncTokenStore
 
 __all__ = ["AsyncQBankConnect"]
@@ -88,6 +90,12 @@ class AsyncQBankConnect:
         token_cache: share tokens between processes: ``"sqlite:///..."``, ``"redis://..."``,
             ``"postgresql://..."`` or an :class:`~qbank_connect.token_cache.AsyncTokenStore`
             (see docs/exactly-once.md).
+        journal_key: the secret the journal seals bodies and answers with (AES-256-GCM), or a
+            list ``[new, old, ...]`` when rotating it (the first seals, any opens). Default:
+            ``QBANK_JOURNAL_KEY``, else derived from the client secret; required with
+            ``token=`` (no secret). See docs/exactly-once.md.
+        conflict_wait: seconds a transactional call follows a 409 (``GET /payments/{id}``),
+            or waits for another sender holding its journal entry (default 60).
     """
 
     accounts: AsyncAccounts
@@ -125,6 +133,8 @@ class AsyncQBankConnect:
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         journal: str | AsyncJournal | None = None,
         token_cache: AsyncTokenStore | str | None = None,
+        journal_key: str | bytes | Sequence[str | bytes] | None = None,
+        conflict_wait: float | None = None,
     ) -> None:
         setup_logging_from_env()
         self.base_url = resolve_base_url(base_url, environment)
@@ -133,6 +143,7 @@ class AsyncQBankConnect:
         http = AsyncHTTP(http_client)
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
         tokens: AsyncTokens
+        secret: str | None = None
         self._token_cache: AsyncSharedTokens | None = None
         if token is not None and token_cache is not None:
             raise ValueError("token_cache= shares OAuth tokens: it cannot be used with token=")
@@ -183,10 +194,16 @@ class AsyncQBankConnect:
             default_headers=default_headers,
             max_retry_after=max_retry_after,
         )
+        if conflict_wait is not None:
+            self._requester.conflict_wait = validate_conflict_wait(conflict_wait)
         if journal is not None:
+            from .._stores.journal import journal_scope
             from .stores.journal import open_async_journal  # only clients with a journal load it
 
             self._requester.journal = open_async_journal(journal)
+            self._requester.journal_scope = journal_scope(
+                self.base_url, self.client_id, journal_key=journal_key, client_secret=secret
+            )
         self._owns_journal = isinstance(journal, str)
         if webhook_secret is None:
             webhook_secret = os.environ.get("QBANK_WEBHOOK_SECRET") or None
@@ -237,25 +254,36 @@ class AsyncQBankConnect:
         return clone
 
     @property
-    def journal(self) -> AsyncJournal | None:
-        """The payment journal (``journal=``), or ``None`` without one.
+    def journal(self) -> AsyncClientJournal | None:
+        """The payment journal (``journal=``) as this client sees it (its bank and client id:
+        ``pending``, ``get``, ``resolve``, ``prune``), or ``None`` without one.
 
         Example::
 
             for entry in await client.journal.pending():
-                print(entry.reference, entry.idempotency_key)
+                print(entry.state, entry.reference, entry.idempotency_key)
         """
-        return self._requester.journal
+        requester = self._requester
+        if requester.journal is None or requester.journal_scope is None:
+            return None
+        from .stores.journal_calls import AsyncClientJournal
 
-    async def recover(self) -> list[RecoveryResult]:
+        return AsyncClientJournal(requester.journal, requester.journal_scope)
+
+    async def recover(
+        self, *, concurrency: int = 8, deadline: float | None = None
+    ) -> list[RecoveryResult]:
         """Settle the journal's pending calls (what a crash left without an answer); one
         :class:`~qbank_connect.journal.RecoveryResult` per entry.
 
-        Each is sent again with its own idempotency key (QBank replays the first execution's
-        answer, or executes it once); a ``409`` is followed to its answer. One whose key is older
-        than QBank's 24-hour retention is never sent again (it could pay twice): it is reported
-        as ``"reconcile"``, with its key, reference and body digest. Uploads are reported as
-        ``"needs_file"`` (the journal keeps the file's digest, not its bytes).
+        The age of each entry is checked first, on the journal's clock: one whose key may be
+        past QBank's 24-hour retention is never sent again (it could pay twice) and is reported
+        as ``"reconcile"``, with its key, reference and body digest. The others are sent again
+        under a lease with their own idempotency key (QBank replays the first execution's
+        answer, or executes it once); a ``409`` is followed with ``GET /payments/{id}``.
+        Uploads are reported as ``"needs_file"`` (the journal keeps the file's digest, not its
+        bytes). ``concurrency`` entries at a time; after ``deadline`` seconds nothing new is
+        started (the rest are reported ``"unsettled"``).
 
         Example::
 
@@ -263,22 +291,34 @@ class AsyncQBankConnect:
                 if result.action == "reconcile":
                     alert(result.reference, result.idempotency_key, result.body_digest)
         """
-        journal = self._requester.journal
-        if journal is None:
+        journal, scope = self._requester.journal, self._requester.journal_scope
+        if journal is None or scope is None:
             raise ValueError("recover() needs a journal: create the client with journal=...")
         from .._stores.journal import RECOVERABLE
         from .stores.journal_calls import recover_journal
 
         requester, timeout, max_retries = self._requester, self.timeout, self.max_retries
 
-        async def send(entry: JournalEntry, key: str) -> httpx2.Response:
-            return await requester.resend(entry, key, timeout=timeout, max_retries=max_retries)
+        async def send(entry: JournalEntry, key: str, fence: AsyncFence) -> httpx2.Response:
+            return await requester.resend(
+                entry, key, fence, timeout=timeout, max_retries=max_retries
+            )
 
         def model(operation: str) -> type[Any] | None:
             found = RECOVERABLE.get(operation)
             return None if found is None else found[1]
 
-        return await recover_journal(journal, send, model)
+        return await recover_journal(
+            journal,
+            scope,
+            send,
+            model,
+            follow=requester.follow_conflict,
+            fetch=requester.fetch_payment,
+            conflict_wait=requester.conflict_wait,
+            concurrency=concurrency,
+            deadline=deadline,
+        )
 
     async def authenticate(self) -> None:
         """Fetch a token now, e.g. to check the credentials at start-up (calls do it anyway).

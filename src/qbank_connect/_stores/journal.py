@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -21,13 +21,21 @@ from .._upload import AchUpload
 from ..models import CheckIssue, Payment, ResponseModel
 
 __all__ = [
+    "CONFLICT_WAIT",
     "KEY_RETENTION",
+    "LEASE",
     "RESEND_WINDOW",
+    "SAFETY_MARGIN",
+    "SKEW_TOLERANCE",
+    "ClockSkew",
     "EntryState",
     "JournalEntry",
     "JournalOutcome",
+    "JournalScope",
     "RecoveryResult",
     "decide",
+    "generation_key",
+    "journal_scope",
     "json_body_record",
     "outcome_from_error",
     "outcome_from_response",
@@ -39,10 +47,28 @@ __all__ = [
 KEY_RETENTION = timedelta(hours=24)
 """How long QBank remembers an idempotency key."""
 
-RESEND_WINDOW = KEY_RETENTION - timedelta(hours=1)
-"""A pending call is sent again only while its key is younger than this. The hour of margin
-covers clock skew between this host and QBank: past the retention, QBank would execute the
-same key as a new payment."""
+SAFETY_MARGIN = timedelta(hours=1)
+"""Kept between the last send the SDK allows and QBank's retention. It covers what the clocks
+cannot see: the drift of the store's clock against QBank's, and the time between the last check
+of an entry (its lease, before every attempt) and the request's bytes leaving the socket (a
+connect timeout at most, unless the process is suspended in that very gap)."""
+
+RESEND_WINDOW = KEY_RETENTION - SAFETY_MARGIN
+"""A pending call is sent (again) only while its key is younger than this, measured on the
+journal's own clock (PostgreSQL's ``clock_timestamp()``; for SQLite, the host's clock), and
+shrunk further by any clock skew seen against QBank's ``Date`` headers. Past the retention,
+QBank would execute the same key as a new payment."""
+
+LEASE = timedelta(seconds=30)
+"""How long one sender holds an entry (taken on the journal's clock before each attempt)."""
+
+CONFLICT_WAIT = 60.0
+"""Default seconds a call follows a 409 (``GET /payments/{transaction_id}``) or waits for an
+entry another live sender holds: the default request timeout, the longest a first attempt keeps
+its key in flight at QBank before its own sender gives up on it."""
+
+SKEW_TOLERANCE = timedelta(minutes=2)
+"""A ``Date`` header further than this from the local clock is logged (once) as clock skew."""
 
 # Final error answers: sending the same request again gets the same answer, so it is recorded
 # and re-raised. Any other failure (no answer, 5xx, 429, 401, 403, 409) leaves the call pending.
@@ -58,6 +84,27 @@ class EntryState(str, enum.Enum):
     """QBank answered 2xx; the result is recorded."""
     FAILED = "failed"
     """QBank gave a final error answer (400, 404, 422); the error is recorded."""
+    RECONCILE = "reconcile"
+    """No final answer and the key may be past QBank's memory: never sent again by the SDK;
+    an operator closes it with ``journal.resolve``."""
+    RESOLVED = "resolved"
+    """An operator found the payment (``payment_id``): later calls return it (fetched)."""
+    NOT_SENT = "not_sent"
+    """An operator established it never reached QBank: the next call pays it afresh under a
+    new key (the entry's next ``generation``); the old key is never sent again."""
+
+
+@dataclass(frozen=True)
+class JournalScope:
+    """Whose entries these are: one bank (the client's base URL) and one client id.
+
+    Clients of other banks or other client ids sharing a journal never see each other's
+    entries. ``sealer`` seals bodies and answers at rest (``None``: stored in clear, for a
+    journal object of your own that keeps no secrets)."""
+
+    bank: str
+    client_id: str
+    sealer: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -119,7 +166,7 @@ class JournalOutcome:
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One journaled call, keyed by ``(operation, reference)``.
+    """One journaled call, keyed by ``(bank, client_id, operation, reference)``.
 
     Attributes:
         reference: the caller's business identity of the instruction (``"invoice:INV-1042"``).
@@ -130,8 +177,15 @@ class JournalEntry:
             must be protected like the payments themselves. For a NACHA upload: the file's
             name, SHA-256 and size and the form fields, never the file's bytes.
         created_at: when the call was recorded, before its first attempt (UTC).
-        state: ``pending``, ``succeeded`` or ``failed``.
+        state: ``pending``, ``succeeded``, ``failed``, ``reconcile``, ``resolved`` or
+            ``not_sent``.
         outcome: the final answer, once there is one.
+        bank, client_id: the entry's scope (the client's base URL and client id).
+        generation: 1, then one more each time an operator resolves it ``not_sent``.
+        lease_owner, lease_expires: the sender holding it now, until when (journal clock).
+        transaction_id: the in-flight id a 409 named, if any.
+        payment_id, resolved_by, resolved_at: an operator's resolution.
+        now: the journal's clock when the entry was read (ages are measured on it).
     """
 
     reference: str
@@ -142,13 +196,30 @@ class JournalEntry:
     created_at: datetime
     state: EntryState = EntryState.PENDING
     outcome: JournalOutcome | None = None
+    bank: str = ""
+    client_id: str = ""
+    generation: int = 1
+    lease_owner: str | None = None
+    lease_expires: datetime | None = None
+    transaction_id: str | None = None
+    payment_id: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    now: datetime | None = field(default=None, compare=False)
 
     def settled(self, outcome: JournalOutcome) -> JournalEntry:
         state = EntryState.SUCCEEDED if outcome.succeeded else EntryState.FAILED
         return replace(self, state=state, outcome=outcome)
 
     def age(self, now: datetime | None = None) -> timedelta:
-        return (now or datetime.now(timezone.utc)) - self.created_at
+        """How old the entry is: on the journal's clock when it was read from one."""
+        return (now or self.now or datetime.now(timezone.utc)) - self.created_at
+
+    def held_by_other(self, owner: str) -> bool:
+        """Whether another sender holds a live lease on it (on the journal's clock)."""
+        if self.lease_owner is None or self.lease_owner == owner or self.lease_expires is None:
+            return False
+        return self.lease_expires > (self.now or datetime.now(timezone.utc))
 
     @property
     def is_upload(self) -> bool:
@@ -166,14 +237,17 @@ class RecoveryResult:
     - ``"failed"``: sent again; QBank gave a final error answer (``error``). Recorded.
     - ``"unsettled"``: sent again, still no final answer (``error``: a timeout, a 5xx, a 409
       that outlived the wait). Still pending; run ``recover()`` again later.
-    - ``"reconcile"``: NOT sent: its key is older than QBank's 24-hour retention, so QBank
-      would execute it as a new payment. Look it up (``payments.list``) by hand with the key,
-      reference and body digest, then record what you find.
-    - ``"needs_file"``: a NACHA upload (the journal keeps the file's digest, not its bytes):
-      call ``upload_ach_file`` again with the same file and ``reference``.
+    - ``"reconcile"``: NOT sent: its key may be past QBank's 24-hour retention, so QBank
+      could execute it as a new payment. Look it up (``payments.list``) by hand with the key,
+      reference and body digest, then close it: ``journal.resolve(operation, reference,
+      payment_id=...)`` or ``resolve(..., not_sent=True)``.
+    - ``"needs_file"``: a NACHA upload (the journal keeps the file's digest, not its bytes),
+      young enough to be sent again: call ``upload_ach_file`` again with the same file and
+      ``reference``.
+    - ``"held"``: another live sender holds it (its lease) past the deadline; not touched.
     """
 
-    action: Literal["succeeded", "failed", "unsettled", "reconcile", "needs_file"]
+    action: Literal["succeeded", "failed", "unsettled", "reconcile", "needs_file", "held"]
     entry: JournalEntry
     result: Any = None
     error: errors.QBankError | None = None
@@ -278,7 +352,18 @@ def outcome_from_error(error: errors.QBankError) -> JournalOutcome | None:
     )
 
 
-Decision = Literal["send", "replay", "reconcile"]
+Decision = Literal["send", "replay", "reconcile", "resolved"]
+
+
+def generation_key(operation: str, reference: str, generation: int) -> str:
+    """The idempotency key of an entry's ``generation``: generation 1 keeps
+    ``idempotency_key_for(operation, reference)``; a later one (after ``resolve(not_sent=True)``)
+    gets a new key, the same in every process."""
+    from .._idempotency import idempotency_key_for
+
+    if generation <= 1:
+        return idempotency_key_for(operation, reference)
+    return idempotency_key_for(operation, reference, f"generation:{generation}")
 
 
 def decide(stored: JournalEntry, attempted: JournalEntry, now: datetime | None = None) -> Decision:
@@ -286,8 +371,9 @@ def decide(stored: JournalEntry, attempted: JournalEntry, now: datetime | None =
 
     Raises :class:`~qbank_connect.errors.QBankReferenceReuseError` for another body under the
     same reference. ``"replay"``: the outcome is recorded, return it without sending;
-    ``"send"``: pending and young enough, send (again) with the recorded key; ``"reconcile"``:
-    pending but older than QBank's retention of the key: sending could pay twice."""
+    ``"resolved"``: an operator recorded the payment, fetch it; ``"send"``: pending and young
+    enough, send (again) with the recorded key, under a lease; ``"reconcile"``: marked so, or
+    pending but older than the resend window: sending could pay twice."""
     if stored.body_digest != attempted.body_digest:
         raise errors.QBankReferenceReuseError(
             f"reference {stored.reference!r} was already used for {stored.operation} with "
@@ -299,6 +385,94 @@ def decide(stored: JournalEntry, attempted: JournalEntry, now: datetime | None =
         )
     if stored.outcome is not None:
         return "replay"
-    if stored.age(now) >= RESEND_WINDOW:
+    if stored.state is EntryState.RESOLVED:
+        return "resolved"
+    if stored.state is EntryState.RECONCILE or stored.age(now) >= RESEND_WINDOW:
         return "reconcile"
     return "send"
+
+
+class ClockSkew:
+    """The local clock's distance from QBank's, from the ``Date`` of each answer.
+
+    A skew beyond :data:`SKEW_TOLERANCE` is logged once, with its size; the largest one seen
+    shrinks the resend window (:meth:`window`). One per process (``CLOCK_SKEW``)."""
+
+    def __init__(self) -> None:
+        self.largest = timedelta(0)
+        self._logged = False
+
+    def observe(self, date_header: str | None, local: datetime | None = None) -> None:
+        if not date_header:
+            return
+        from email.utils import parsedate_to_datetime
+
+        try:
+            remote = parsedate_to_datetime(date_header)
+        except (TypeError, ValueError, IndexError):
+            return
+        if remote is None or remote.tzinfo is None:
+            return
+        skew = remote - (local or datetime.now(timezone.utc))
+        size = abs(skew)
+        if size <= self.largest:
+            return
+        self.largest = size
+        if size > SKEW_TOLERANCE and not self._logged:
+            self._logged = True
+            from .._logging import logger
+
+            logger.warning(
+                "clock skew: this host's clock is %.0f s %s QBank's (Date header); the journal "
+                "resends a pending payment only while its key is younger than %s minus the skew",
+                size.total_seconds(),
+                "behind" if skew > timedelta(0) else "ahead of",
+                RESEND_WINDOW,
+            )
+
+    def window(self) -> timedelta:
+        """The resend window, shrunk by the largest skew seen."""
+        return RESEND_WINDOW - self.largest
+
+
+CLOCK_SKEW = ClockSkew()
+
+
+_JOURNAL_INFO = b"qbank-connect journal v1"
+
+
+def journal_scope(
+    base_url: str,
+    client_id: str | None,
+    *,
+    journal_key: str | bytes | Sequence[str | bytes] | None,
+    client_secret: str | None,
+) -> JournalScope:
+    """The scope of a client's entries, with the sealer of their bodies and answers.
+
+    The key is ``journal_key`` (several: the first seals, any opens), else
+    ``QBANK_JOURNAL_KEY``, else the client secret; a client with neither (``token=``) must give
+    one. HKDF salt: the bank and client id, so one secret seals each scope differently."""
+    import os
+
+    secrets: list[bytes]
+    if journal_key is None:
+        journal_key = os.environ.get("QBANK_JOURNAL_KEY") or None
+    if journal_key is None:
+        if not client_secret:
+            raise ValueError(
+                "journal_key is required with a journal when the client has no client secret "
+                "(token=): the journal seals bodies and answers (account numbers) at rest"
+            )
+        secrets = [client_secret.encode()]
+    else:
+        keys = [journal_key] if isinstance(journal_key, (str, bytes)) else list(journal_key)
+        if not keys or any(not isinstance(k, (str, bytes)) or not k for k in keys):
+            raise ValueError("journal_key must be a non-empty string or bytes, or a list of them")
+        secrets = [k.encode() if isinstance(k, str) else k for k in keys]
+    from .sealing import Sealer
+
+    scope_id = client_id or ""
+    salt = json.dumps([base_url, scope_id], separators=(",", ":")).encode()
+    sealer = Sealer(secrets, info=_JOURNAL_INFO, salt=salt, purpose="journal=")
+    return JournalScope(base_url, scope_id, sealer)

@@ -19,20 +19,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .._auth import AccessToken
 from .._secrets import Secret
-from .urls import require_driver
+from .sealing import Sealer
 
 __all__ = ["CachedToken", "TokenSealer", "token_cache_key"]
 
 _INFO = b"qbank-connect token cache v1"
-_VERSION = b"\x01"
-_NONCE = 12
 
 
 def token_cache_key(client_id: str, scopes: Sequence[str] | None, base_url: str) -> str:
@@ -74,20 +71,12 @@ def wall_refresh_at(token: AccessToken) -> float:
 class TokenSealer:
     """Seals and opens the cache entry ``key`` with a key derived from the client secret."""
 
-    __slots__ = ("_aead", "_invalid_tag", "_key")
+    __slots__ = ("_key", "_sealer")
 
     def __init__(self, client_secret: Secret, key: str) -> None:
-        require_driver("cryptography", purpose="token_cache=")
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=key.encode(), info=_INFO).derive(
-            client_secret.reveal().encode()
+        self._sealer = Sealer(
+            [client_secret.reveal().encode()], info=_INFO, salt=key.encode(), purpose="token_cache="
         )
-        self._aead = AESGCM(derived)
-        self._invalid_tag = InvalidTag
         self._key = key.encode()
 
     def __repr__(self) -> str:
@@ -104,16 +93,12 @@ class TokenSealer:
             },
             separators=(",", ":"),
         ).encode()
-        nonce = os.urandom(_NONCE)
-        return _VERSION + nonce + self._aead.encrypt(nonce, plain, self._key)
+        return self._sealer.seal(plain, self._key)
 
     def open(self, blob: bytes) -> CachedToken | None:
         """The token in ``blob``, or None if it is not an intact entry sealed for this key."""
-        if len(blob) < 1 + _NONCE + 16 or blob[:1] != _VERSION:
-            return None
-        try:
-            plain = self._aead.decrypt(blob[1 : 1 + _NONCE], blob[1 + _NONCE :], self._key)
-        except self._invalid_tag:
+        plain = self._sealer.open(blob, self._key)
+        if plain is None:
             return None
         try:
             entry = json.loads(plain)

@@ -21,16 +21,17 @@ from .._logging import logger
 from .._options import RequestOptions
 from .._response import RAW, RawResponse, error_from_response, parse_model
 from .._retry import retry_delay_after
-from .._stores.journal import RECOVERABLE
-from ..errors import QBankError
+from .._stores.journal import CONFLICT_WAIT, RECOVERABLE
+from ..errors import QBankError, QBankIdempotencyConflict, QBankNotFoundError
 from .auth import Tokens
 from .http import HTTP
 from .pagination import Page
 
 if TYPE_CHECKING:
-    from .._stores.journal import JournalEntry
+    from .._stores.journal import JournalEntry, JournalScope
     from ..models.pages import ListEnvelope
     from .stores.journal import Journal
+    from .stores.journal_calls import Fence
 
 __all__ = ["Requester"]
 
@@ -66,6 +67,10 @@ class Requester:
         self._headers = headers
         self.journal: Journal | None = None
         """The client's payment journal (``journal=``): calls with a ``reference`` go through it."""
+        self.journal_scope: JournalScope | None = None
+        """The bank, client id and sealer of this client's journal entries."""
+        self.conflict_wait: float = CONFLICT_WAIT
+        """Seconds a call follows a 409 (``GET /payments/{transaction_id}``) by default."""
 
     def request(self, options: RequestOptions, cast_to: type[M]) -> M:
         """Send the call and parse the answer into ``cast_to``.
@@ -75,31 +80,30 @@ class Requester:
         key = self._key(options)
         if options.reference is not None and self.journal is not None:
             return self._journaled(options, cast_to, key)
-        return self._send(options, key, lambda response: parse_model(cast_to, response, key))
+        if not options.transactional:
+            return self._send(options, key, lambda r: parse_model(cast_to, r, key))
+        try:
+            return self._send(options, key, lambda r: parse_model(cast_to, r, key))
+        except QBankIdempotencyConflict as conflict:
+            # The contract: do not retry, poll the transaction. Never re-POSTed here.
+            wait = self._conflict_wait(options)
+            if conflict.transaction_id is None or wait <= 0 or options.operation not in _FOLLOW:
+                raise
+            found = self.follow_conflict(conflict.transaction_id, wait)
+            if found is None:
+                raise
+            return self._answer(found, cast_to, key, time.monotonic())
 
-    def _journaled(self, options: RequestOptions, cast_to: type[M], key: str | None) -> M:
-        """A call with a reference on a client with a journal: recorded before its first
-        attempt, answered from the journal once settled (``docs/exactly-once.md``)."""
-        from .stores.journal_calls import call_journaled, journal_entry
+    def _conflict_wait(self, options: RequestOptions) -> float:
+        return self.conflict_wait if options.conflict_wait is None else options.conflict_wait
 
-        assert self.journal is not None and key is not None
-        started = time.monotonic()
-        raw = RAW.get()
-        entry = journal_entry(options, key)
-
-        def send(key: str) -> httpx2.Response:
-            token = RAW.set(False)  # the journal needs the answer itself, raw or not
-            try:
-                return self._send(options._replace(idempotency_key=key), key, _itself)
-            finally:
-                RAW.reset(token)
-
-        response = call_journaled(self.journal, entry, send)
-
+    def _answer(
+        self, response: httpx2.Response, cast_to: type[M], key: str | None, started: float
+    ) -> M:
         def parse(response: httpx2.Response) -> M:
             return parse_model(cast_to, response, key)
 
-        if raw:
+        if RAW.get():
             answer = RawResponse(
                 response,
                 parse=parse,
@@ -110,8 +114,96 @@ class Requester:
             return cast(M, answer)
         return parse(response)
 
+    def follow_conflict(self, transaction_id: str, wait: float) -> httpx2.Response | None:
+        """Poll ``GET /payments/{transaction_id}`` until it answers or ``wait`` seconds pass
+        (the in-flight payment does not exist until QBank finished executing it)."""
+        from .._validation import path_id
+
+        path = "/payments/" + path_id("transaction_id", transaction_id)
+        options = RequestOptions(
+            "GET",
+            path,
+            "getPayment",
+            "/payments/{payment_id}",
+            timeout=httpx2.Timeout(max(wait, 1.0), connect=min(10.0, max(wait, 1.0))),
+            max_retries=0,
+        )
+        deadline = time.monotonic() + wait
+        poll = 0.1
+        token = RAW.set(False)
+        try:
+            while True:
+                try:
+                    return self._send(options, None, _itself)
+                except QBankNotFoundError:
+                    pass  # not executed yet
+                except QBankError as error:
+                    if logger.isEnabledFor(logging.INFO):
+                        logger.info("following transaction %s: %s", transaction_id, error)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                sleep(min(poll, left))
+                poll = min(poll * 1.5, 2.0)
+        finally:
+            RAW.reset(token)
+
+    def fetch_payment(self, payment_id: str) -> httpx2.Response:
+        """``GET /payments/{payment_id}`` (a payment an operator resolved in the journal)."""
+        from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, resolve_timeout
+        from .._validation import path_id
+
+        path = "/payments/" + path_id("payment_id", payment_id)
+        options = RequestOptions(
+            "GET",
+            path,
+            "getPayment",
+            "/payments/{payment_id}",
+            timeout=resolve_timeout(DEFAULT_TIMEOUT),
+            max_retries=DEFAULT_MAX_RETRIES,
+        )
+        token = RAW.set(False)
+        try:
+            return self._send(options, None, _itself)
+        finally:
+            RAW.reset(token)
+
+    def _journaled(self, options: RequestOptions, cast_to: type[M], key: str | None) -> M:
+        """A call with a reference on a client with a journal: recorded before its first
+        attempt, answered from the journal once settled (``docs/exactly-once.md``)."""
+        from .stores.journal_calls import call_journaled, journal_entry
+
+        assert self.journal is not None and self.journal_scope is not None and key is not None
+        started = time.monotonic()
+        entry = journal_entry(options, key)
+
+        def send(key: str, fence: Fence) -> httpx2.Response:
+            token = RAW.set(False)  # the journal needs the answer itself, raw or not
+            try:
+                replaced = options._replace(idempotency_key=key)
+                return self._send(replaced, key, _itself, fence)
+            finally:
+                RAW.reset(token)
+
+        response = call_journaled(
+            self.journal,
+            self.journal_scope,
+            entry,
+            send,
+            follow=self.follow_conflict if options.operation in _FOLLOW else None,
+            fetch=self.fetch_payment,
+            conflict_wait=self._conflict_wait(options),
+        )
+        return self._answer(response, cast_to, key, started)
+
     def resend(
-        self, entry: JournalEntry, key: str, *, timeout: httpx2.Timeout, max_retries: int
+        self,
+        entry: JournalEntry,
+        key: str,
+        fence: Fence,
+        *,
+        timeout: httpx2.Timeout,
+        max_retries: int,
     ) -> httpx2.Response:
         """Send a journaled JSON call again from its entry, under ``key`` (``recover()``)."""
         path = RECOVERABLE[entry.operation][0]
@@ -128,7 +220,7 @@ class Requester:
         )
         token = RAW.set(False)
         try:
-            return self._send(options, key, _itself)
+            return self._send(options, key, _itself, fence)
         finally:
             RAW.reset(token)
 
@@ -172,6 +264,7 @@ class Requester:
         options: RequestOptions,
         key: str | None,
         parse: Callable[[httpx2.Response], R],
+        fence: Fence | None = None,
     ) -> R:
         blocking_check()
         # OpenTelemetry (_tracing): the call's span around every attempt; None when tracing is off.
@@ -184,9 +277,9 @@ class Requester:
             url_template=options.url_template,
         )
         if call is None:
-            return self._attempts(options, key, parse, None)
+            return self._attempts(options, key, parse, None, fence)
         try:
-            result = self._attempts(options, key, parse, call)
+            result = self._attempts(options, key, parse, call, fence)
         except BaseException as exc:
             call.end(exc)
             raise
@@ -199,6 +292,7 @@ class Requester:
         key: str | None,
         parse: Callable[[httpx2.Response], R],
         call: _tracing.CallSpan | None,
+        fence: Fence | None = None,
     ) -> R:
         method, path = options.method, options.path
         started = time.monotonic()
@@ -218,6 +312,10 @@ class Requester:
         while True:
             token = self.tokens.get()
             headers["Authorization"] = token.authorization
+            if fence is not None:
+                # The journal's fence, before every attempt (retries and the 401 replay too):
+                # the entry's lease and age on the journal's clock; raises rather than send.
+                fence.before_attempt()
             attempt = None if call is None else call.start_attempt(headers)  # + traceparent
             if upload is not None:
                 request = self.http.build(
@@ -237,7 +335,11 @@ class Requester:
                     params=options.params,
                     content=options.json_body,
                 )
+            if fence is not None and not fence.check():
+                continue  # stalled since the lease was taken: take it again before sending
             response, failure = self.http.send(request, key, retries, attempt)
+            if fence is not None and response is not None:
+                fence.observe(response)
             if response is not None and response.status_code < 300:
                 self._log_done(method, path, response, key, retries, started)
                 if RAW.get():
@@ -339,6 +441,10 @@ class Requester:
                 retries,
                 (time.monotonic() - started) * 1000,
             )
+
+
+# Operations whose 409 names a payment to follow with GET /payments/{id}.
+_FOLLOW = frozenset({"createAchPayment", "createWirePayment", "createTransfer"})
 
 
 def _itself(response: httpx2.Response) -> httpx2.Response:

@@ -39,6 +39,7 @@ class AsyncPayments(AsyncResource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Initiate one ACH payment; it is ``P_PENDING`` until the next 15-minute batch.
 
@@ -66,6 +67,7 @@ class AsyncPayments(AsyncResource):
             reference=reference,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     async def upload_ach_file(
@@ -78,6 +80,7 @@ class AsyncPayments(AsyncResource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> AchFile:
         """Upload a NACHA file (bulk ACH); each entry becomes a ``P_PENDING`` payment.
 
@@ -114,6 +117,7 @@ class AsyncPayments(AsyncResource):
                 reference=reference,
                 timeout=timeout,
                 max_retries=max_retries,
+                conflict_wait=conflict_wait,
             )
 
     async def create_wire(
@@ -124,6 +128,7 @@ class AsyncPayments(AsyncResource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Send a wire, in real time. Idempotent like every transactional call.
 
@@ -145,6 +150,7 @@ class AsyncPayments(AsyncResource):
             reference=reference,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     async def get(

@@ -28,6 +28,7 @@ class AsyncPositivePay(AsyncResource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> CheckIssue:
         """Register an issued check (or, with ``void=True``, a void) for Positive Pay matching.
 
@@ -53,6 +54,7 @@ class AsyncPositivePay(AsyncResource):
             reference=reference,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     @async_paginated

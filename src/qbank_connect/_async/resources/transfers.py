@@ -26,6 +26,7 @@ class AsyncTransfers(AsyncResource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Move funds between two of the client's accounts, in real time.
 
@@ -49,6 +50,7 @@ class AsyncTransfers(AsyncResource):
             reference=reference,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
 

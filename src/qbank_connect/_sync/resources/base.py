@@ -10,7 +10,7 @@ from typing import TypeVar
 import httpx2
 import pydantic
 
-from ..._config import resolve_timeout, validate_max_retries
+from ..._config import resolve_timeout, validate_conflict_wait, validate_max_retries
 from ..._idempotency import validate_idempotency_key
 from ..._options import RequestOptions
 from ..._validation import reference_param
@@ -84,6 +84,7 @@ class Resource:
         reference: object,
         timeout: float | httpx2.Timeout | None,
         max_retries: int | None,
+        conflict_wait: float | None = None,
     ) -> M:
         """A transactional POST: it carries an Idempotency-Key, reused by every retry.
 
@@ -101,5 +102,6 @@ class Resource:
             reference=None if reference is None else reference_param(reference),
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=None if conflict_wait is None else validate_conflict_wait(conflict_wait),
         )
         return self._requester.request(options, cast_to)

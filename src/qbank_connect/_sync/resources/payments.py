@@ -41,6 +41,7 @@ class Payments(Resource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Initiate one ACH payment; it is ``P_PENDING`` until the next 15-minute batch.
 
@@ -68,6 +69,7 @@ class Payments(Resource):
             reference=reference,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     def upload_ach_file(
@@ -80,6 +82,7 @@ class Payments(Resource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> AchFile:
         """Upload a NACHA file (bulk ACH); each entry becomes a ``P_PENDING`` payment.
 
@@ -116,6 +119,7 @@ class Payments(Resource):
                 reference=reference,
                 timeout=timeout,
                 max_retries=max_retries,
+                conflict_wait=conflict_wait,
             )
 
     def create_wire(
@@ -126,6 +130,7 @@ class Payments(Resource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Send a wire, in real time. Idempotent like every transactional call.
 
@@ -147,6 +152,7 @@ class Payments(Resource):
             reference=reference,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     def get(

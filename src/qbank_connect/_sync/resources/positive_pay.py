@@ -30,6 +30,7 @@ class PositivePay(Resource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> CheckIssue:
         """Register an issued check (or, with ``void=True``, a void) for Positive Pay matching.
 
@@ -55,6 +56,7 @@ class PositivePay(Resource):
             reference=reference,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
     @paginated

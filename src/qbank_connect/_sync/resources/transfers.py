@@ -28,6 +28,7 @@ class Transfers(Resource):
         reference: str | None = None,
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int | None = None,
+        conflict_wait: float | None = None,
     ) -> Payment:
         """Move funds between two of the client's accounts, in real time.
 
@@ -51,6 +52,7 @@ class Transfers(Resource):
             reference=reference,
             timeout=timeout,
             max_retries=max_retries,
+            conflict_wait=conflict_wait,
         )
 
 

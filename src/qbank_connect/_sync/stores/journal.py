@@ -1,10 +1,12 @@
 # Generated from src/qbank_connect/_async/stores/journal.py by scripts/unasync.py: do not edit.
 # Change the async source and run `python scripts/unasync.py`.
-"""The payment journal: one small interface, a SQLite and a PostgreSQL backend.
+"""The payment journal: one small interface, one SQL implementation, SQLite and PostgreSQL.
 
 The journal records each call made with a ``reference`` before its first attempt, and its final
-answer after it (see ``docs/exactly-once.md``). Every method is one atomic statement, so any
-number of threads, tasks and processes can share one journal.
+answer after it (see ``docs/exactly-once.md``). Entries are scoped to one bank and one client
+id (:class:`~qbank_connect.journal.JournalScope`); every method is one or two atomic statements
+on the database's own clock, so any number of threads, tasks, processes and hosts can share a
+journal. A sender takes a short lease on an entry before each attempt: at most one holds it.
 """
 
 from __future__ import annotations
@@ -13,119 +15,110 @@ import abc
 import os
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from typing_extensions import LiteralString
 
-from ..._stores.journal import EntryState, JournalEntry, JournalOutcome
+from ..._stores.journal import LEASE, JournalEntry, JournalOutcome, JournalScope
+from ..._stores.journal_sql import POSTGRESQL, SQLITE, Dialect, JournalSQL, epoch, old_table_error
 from ..._stores.urls import StoreKind, parse_store_url
 from ...errors import QBankStoreUnavailableError
 from .connections import PostgresStore, SQLiteStore
 
-__all__ = ["Journal", "PostgresJournal", "SQLiteJournal", "open_journal"]
-
-# One table, the same statements for both backends (SQLite's placeholder is ``?``). Every
-# statement is atomic on its own: an insert that does nothing if the row exists, then a read of
-# the row that won; an update that only settles a pending row.
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS qbank_journal (
-    operation       TEXT NOT NULL,
-    reference       TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    body_digest     TEXT NOT NULL,
-    body            TEXT NOT NULL,
-    created_at      TEXT NOT NULL,
-    state           TEXT NOT NULL,
-    outcome         TEXT,
-    PRIMARY KEY (operation, reference)
-);
-CREATE INDEX IF NOT EXISTS qbank_journal_pending ON qbank_journal (state, created_at);
-"""
-_INSERT: LiteralString = (
-    "INSERT INTO qbank_journal (reference, operation, idempotency_key, body_digest, body, "
-    "created_at, state, outcome) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL) "
-    "ON CONFLICT (operation, reference) DO NOTHING"
-)
-_SELECT: LiteralString = (
-    "SELECT reference, operation, idempotency_key, body_digest, body, created_at, state, "
-    "outcome FROM qbank_journal WHERE operation = %s AND reference = %s"
-)
-_SETTLE: LiteralString = (
-    "UPDATE qbank_journal SET state = %s, outcome = %s "
-    "WHERE operation = %s AND reference = %s AND state = 'pending'"
-)
-_PENDING: LiteralString = (
-    "SELECT reference, operation, idempotency_key, body_digest, body, created_at, state, "
-    "outcome FROM qbank_journal WHERE state = 'pending' ORDER BY created_at"
-)
-
+__all__ = [
+    "Journal",
+    "PostgresJournal",
+    "SQLJournal",
+    "SQLiteJournal",
+    "open_journal",
+]
 
 _SQLITE: tuple[StoreKind, ...] = ("sqlite",)
 _POSTGRESQL: tuple[StoreKind, ...] = ("postgresql",)
 _KINDS = _SQLITE + _POSTGRESQL
 
 
-def _row(entry: JournalEntry) -> tuple[str, ...]:
-    return (
-        entry.reference,
-        entry.operation,
-        entry.idempotency_key,
-        entry.body_digest,
-        entry.body,
-        entry.created_at.astimezone(timezone.utc).isoformat(),
-        entry.state.value,
-    )
-
-
-def _entry(row: Sequence[Any]) -> JournalEntry:
-    reference, operation, key, digest, body, created_at, state, outcome = row
-    created = created_at if isinstance(created_at, datetime) else datetime.fromisoformat(created_at)
-    return JournalEntry(
-        reference=reference,
-        operation=operation,
-        idempotency_key=key,
-        body_digest=digest,
-        body=body,
-        created_at=created,
-        state=EntryState(state),
-        outcome=None if outcome is None else JournalOutcome.from_json(outcome),
-    )
-
-
 class Journal(abc.ABC):
     """What the client needs from a journal; subclass it to keep the journal elsewhere.
 
-    Every method is atomic across processes: :meth:`claim` inserts only if absent and returns
-    whichever entry won; :meth:`settle` records an outcome only on a pending entry."""
+    Every method takes the :class:`JournalScope` (bank, client id, sealer) of the client
+    using it; entries of other scopes are invisible. Times (``created_at``, leases) are on the
+    journal's own clock, shared by every writer. The client's view, ``client.journal``,
+    passes the scope for you. :class:`SQLJournal` implements all of it for any database
+    that runs its statements.
+    """
 
     @abc.abstractmethod
-    def claim(self, entry: JournalEntry) -> JournalEntry:
-        """Record ``entry`` durably unless ``(operation, reference)`` is already recorded;
-        return the entry the journal holds (``entry`` itself, or the earlier one)."""
+    def claim(self, scope: JournalScope, entry: JournalEntry) -> JournalEntry:
+        """Record ``entry`` (state ``pending``, ``created_at`` = the journal's now) durably,
+        unless its ``(operation, reference)`` is recorded in ``scope``; return what the journal
+        holds (``entry`` as stored, or the earlier one)."""
 
     @abc.abstractmethod
-    def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
-        """Record the final answer of a pending entry (a no-op if it already has one)."""
+    def renew(self, scope: JournalScope, stale: JournalEntry, fresh: JournalEntry) -> JournalEntry:
+        """Replace an entry resolved ``not_sent`` (``stale``, at its generation) with ``fresh``
+        (the next generation, a new key); return what the journal holds after."""
 
     @abc.abstractmethod
-    def get(self, operation: str, reference: str) -> JournalEntry | None:
-        """The entry for ``(operation, reference)``, if there is one.
-
-        Example::
-
-            entry = client.journal.get("createAchPayment", "invoice:INV-1042")
-        """
+    def acquire(
+        self,
+        scope: JournalScope,
+        entry: JournalEntry,
+        owner: str,
+        *,
+        lease: timedelta = LEASE,
+        window: timedelta,
+    ) -> JournalEntry:
+        """The fence, taken before every attempt: atomically, if the entry is ``pending`` at
+        ``entry.generation``, younger than ``window`` and its lease free, expired or
+        ``owner``'s, lease it to ``owner`` until the journal's now + ``lease``. If it is older
+        than ``window`` (and not leased by another), mark it ``reconcile``. Return the entry
+        as it is after (``lease_owner == owner`` means granted)."""
 
     @abc.abstractmethod
-    def pending(self) -> list[JournalEntry]:
-        """The calls with no final answer yet, oldest first (``client.recover()`` settles them).
+    def release(self, scope: JournalScope, entry: JournalEntry, owner: str) -> None:
+        """Give up ``owner``'s lease on ``entry`` (a no-op if it holds none)."""
 
-        Example::
+    @abc.abstractmethod
+    def settle(self, scope: JournalScope, entry: JournalEntry, outcome: JournalOutcome) -> None:
+        """Record the final answer of ``entry``'s generation, if it has none yet."""
 
-            for entry in client.journal.pending():
-                print(entry.reference, entry.idempotency_key, entry.created_at)
-        """
+    @abc.abstractmethod
+    def note_transaction(
+        self, scope: JournalScope, entry: JournalEntry, transaction_id: str
+    ) -> None:
+        """Remember the in-flight ``transaction_id`` a 409 named for ``entry``."""
+
+    @abc.abstractmethod
+    def get(self, scope: JournalScope, operation: str, reference: str) -> JournalEntry | None:
+        """The entry for ``(operation, reference)`` in ``scope``, if there is one."""
+
+    @abc.abstractmethod
+    def pending(self, scope: JournalScope) -> list[JournalEntry]:
+        """The entries with no final answer (``pending`` and ``reconcile``), oldest first."""
+
+    @abc.abstractmethod
+    def resolve(
+        self,
+        scope: JournalScope,
+        operation: str,
+        reference: str,
+        *,
+        payment_id: str | None,
+        resolved_by: str,
+    ) -> bool:
+        """Close a ``reconcile`` entry: ``resolved`` with ``payment_id``, or ``not_sent`` when
+        ``payment_id`` is None. False if the entry is not in ``reconcile``."""
+
+    @abc.abstractmethod
+    def prune(self, scope: JournalScope, settled_before: datetime) -> int:
+        """Delete the entries settled (``succeeded``, ``failed``, ``resolved``) before
+        ``settled_before`` (journal clock); never an open one. Returns how many."""
+
+    @abc.abstractmethod
+    def now(self) -> datetime:
+        """The journal's clock."""
 
     def close(self) -> None:  # noqa: B027 - optional: not every journal holds connections
         """Close the journal's connections."""
@@ -137,8 +130,108 @@ class Journal(abc.ABC):
         self.close()
 
 
-class SQLiteJournal(Journal):
-    """The journal in a SQLite file (WAL, created ``0600``), safe for many processes on one host.
+class SQLJournal(Journal):
+    """The journal on any SQL database that runs :class:`JournalSQL`'s statements.
+
+    A subclass gives ``_execute`` (a statement's row count) and ``_query`` (its rows); e.g.
+    on a Django connection, with ``dialect`` matching its vendor."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.sql = JournalSQL(dialect)
+
+    @abc.abstractmethod
+    def _execute(self, statement: str, params: Sequence[Any]) -> int:
+        """Run one statement (autocommit); its row count."""
+
+    @abc.abstractmethod
+    def _query(self, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        """Run one query; its rows."""
+
+    def claim(self, scope: JournalScope, entry: JournalEntry) -> JournalEntry:
+        sql = self.sql
+        self._execute(sql.insert, sql.insert_params(scope, entry))
+        return self._required(scope, entry)
+
+    def renew(self, scope: JournalScope, stale: JournalEntry, fresh: JournalEntry) -> JournalEntry:
+        self._execute(self.sql.renew, self.sql.renew_params(scope, stale, fresh))
+        return self._required(scope, fresh)
+
+    def acquire(
+        self,
+        scope: JournalScope,
+        entry: JournalEntry,
+        owner: str,
+        *,
+        lease: timedelta = LEASE,
+        window: timedelta,
+    ) -> JournalEntry:
+        sql = self.sql
+        granted = self._execute(sql.acquire, sql.acquire_params(scope, entry, owner, lease, window))
+        if not granted:
+            self._execute(sql.expire, sql.expire_params(scope, entry, owner, window))
+        return self._required(scope, entry)
+
+    def release(self, scope: JournalScope, entry: JournalEntry, owner: str) -> None:
+        self._execute(self.sql.release, self.sql.release_params(scope, entry, owner))
+
+    def settle(self, scope: JournalScope, entry: JournalEntry, outcome: JournalOutcome) -> None:
+        self._execute(self.sql.settle, self.sql.settle_params(scope, entry, outcome))
+
+    def note_transaction(
+        self, scope: JournalScope, entry: JournalEntry, transaction_id: str
+    ) -> None:
+        params = (
+            transaction_id,
+            *self.sql.key_params(scope, entry.operation, entry.reference),
+            entry.generation,
+        )
+        self._execute(self.sql.note_transaction, params)
+
+    def get(self, scope: JournalScope, operation: str, reference: str) -> JournalEntry | None:
+        rows = self._query(self.sql.select, self.sql.key_params(scope, operation, reference))
+        return self.sql.entry(scope, rows[0]) if rows else None
+
+    def pending(self, scope: JournalScope) -> list[JournalEntry]:
+        rows = self._query(self.sql.open_entries, (scope.bank, scope.client_id))
+        return [self.sql.entry(scope, row) for row in rows]
+
+    def resolve(
+        self,
+        scope: JournalScope,
+        operation: str,
+        reference: str,
+        *,
+        payment_id: str | None,
+        resolved_by: str,
+    ) -> bool:
+        key = self.sql.key_params(scope, operation, reference)
+        if payment_id is not None:
+            changed = self._execute(self.sql.resolve_paid, (payment_id, resolved_by, *key))
+        else:
+            changed = self._execute(self.sql.resolve_not_sent, (resolved_by, *key))
+        return changed > 0
+
+    def prune(self, scope: JournalScope, settled_before: datetime) -> int:
+        params = (scope.bank, scope.client_id, epoch(settled_before))
+        return self._execute(self.sql.prune, params)
+
+    def now(self) -> datetime:
+        rows = self._query(self.sql.now, ())
+        return JournalSQL.entry_time(rows[0][0])
+
+    def _required(self, scope: JournalScope, entry: JournalEntry) -> JournalEntry:
+        stored = self.get(scope, entry.operation, entry.reference)
+        if stored is None:  # only a prune or a file replaced under us gets here
+            raise QBankStoreUnavailableError(
+                f"journal: the entry for {entry.operation} reference {entry.reference!r} "
+                "vanished right after it was written; nothing was sent"
+            )
+        return stored
+
+
+class SQLiteJournal(SQLJournal):
+    """The journal in a SQLite file (WAL, created ``0600``), safe for many processes on **one
+    host** (its clock is the host's clock).
 
     Each statement runs in a worker thread: the event loop never waits on the disk.
 
@@ -149,58 +242,49 @@ class SQLiteJournal(Journal):
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(SQLITE)
         self.path: str = os.path.abspath(path)
         url = parse_store_url("sqlite:///" + self.path, argument="journal", kinds=_SQLITE)
-        self._store = SQLiteStore(url, schema=_SCHEMA)
+        self._store = SQLiteStore(url, schema=self.sql.schema_table + ";")
+        self._checked = 0
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
 
-    def claim(self, entry: JournalEntry) -> JournalEntry:
-        return self._store.run(_sqlite_claim, entry)
+    def _execute(self, statement: str, params: Sequence[Any]) -> int:
+        return self._store.run(self._sqlite_execute, statement, params)
 
-    def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
-        self._store.run(_sqlite_settle, entry, outcome)
+    def _query(self, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        return self._store.run(self._sqlite_query, statement, params)
 
-    def get(self, operation: str, reference: str) -> JournalEntry | None:
-        return self._store.run(_sqlite_get, operation, reference)
+    def _ready(self, conn: sqlite3.Connection) -> None:
+        if self._checked == os.getpid():
+            return
+        try:
+            conn.execute(self.sql.check)
+        except sqlite3.OperationalError as exc:
+            raise old_table_error(exc) from None
+        conn.execute(self.sql.schema_index)
+        self._checked = os.getpid()
 
-    def pending(self) -> list[JournalEntry]:
-        return self._store.run(_sqlite_pending)
+    def _sqlite_execute(self, conn: sqlite3.Connection, statement: str, params: Any) -> int:
+        # Autocommit: each statement is its own transaction, on disk (synchronous=FULL).
+        self._ready(conn)
+        return conn.execute(statement, params).rowcount
+
+    def _sqlite_query(
+        self, conn: sqlite3.Connection, statement: str, params: Any
+    ) -> list[Sequence[Any]]:
+        self._ready(conn)
+        return list(conn.execute(statement, params).fetchall())
 
     def close(self) -> None:
         self._store.close()
 
 
-def _q(statement: str) -> str:
-    return statement.replace("%s", "?")
-
-
-def _sqlite_claim(conn: sqlite3.Connection, entry: JournalEntry) -> JournalEntry:
-    # Autocommit: the insert is its own transaction, on disk (synchronous=FULL) when it returns.
-    conn.execute(_q(_INSERT), _row(entry))
-    row = conn.execute(_q(_SELECT), (entry.operation, entry.reference)).fetchone()
-    if row is None:  # rows are never deleted: only a file replaced under us gets here
-        raise QBankStoreUnavailableError("journal: the entry vanished right after its insert")
-    return _entry(row)
-
-
-def _sqlite_settle(conn: sqlite3.Connection, entry: JournalEntry, outcome: JournalOutcome) -> None:
-    state = EntryState.SUCCEEDED if outcome.succeeded else EntryState.FAILED
-    conn.execute(_q(_SETTLE), (state.value, outcome.to_json(), entry.operation, entry.reference))
-
-
-def _sqlite_get(conn: sqlite3.Connection, operation: str, reference: str) -> JournalEntry | None:
-    row = conn.execute(_q(_SELECT), (operation, reference)).fetchone()
-    return None if row is None else _entry(row)
-
-
-def _sqlite_pending(conn: sqlite3.Connection) -> list[JournalEntry]:
-    return [_entry(row) for row in conn.execute(_q(_PENDING)).fetchall()]
-
-
-class PostgresJournal(Journal):
-    """The journal in a PostgreSQL table (``qbank_journal``, created if missing), for a fleet.
+class PostgresJournal(SQLJournal):
+    """The journal in a PostgreSQL table (``qbank_journal``, created if missing), for a fleet:
+    ages and leases are measured on the server's clock (``clock_timestamp()``).
 
     Needs ``pip install "qbank-connect[postgres]"`` (psycopg 3); on the async client, asyncio.
 
@@ -210,45 +294,49 @@ class PostgresJournal(Journal):
     """
 
     def __init__(self, url: str) -> None:
+        super().__init__(POSTGRESQL)
         self._store = PostgresStore(
             parse_store_url(url, argument="journal", kinds=_POSTGRESQL),
-            schema=_SCHEMA,
+            schema=self.sql.schema_table + ";",
             purpose="journal='postgresql://...'",
         )
+        self._checked = 0
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._store.url.redacted!r}>"
 
-    def claim(self, entry: JournalEntry) -> JournalEntry:
-        with self._store.connection() as conn:
-            conn.execute(_INSERT, _row(entry))
-            cursor = conn.execute(_SELECT, (entry.operation, entry.reference))
-            row = cursor.fetchone()
-        if row is None:
-            raise QBankStoreUnavailableError("journal: the entry vanished right after its insert")
-        return _entry(row)
+    def _ready(self, conn: Any) -> None:
+        if self._checked == os.getpid():
+            return
+        try:
+            conn.execute(self.sql.check)
+        except Exception as exc:  # psycopg's UndefinedColumn
+            if "column" not in str(exc):
+                raise
+            raise old_table_error(exc) from None
+        conn.execute(self.sql.schema_index)
+        self._checked = os.getpid()
 
-    def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
-        state = EntryState.SUCCEEDED if outcome.succeeded else EntryState.FAILED
+    def _execute(self, statement: str, params: Sequence[Any]) -> int:
         with self._store.connection() as conn:
-            conn.execute(
-                _SETTLE, (state.value, outcome.to_json(), entry.operation, entry.reference)
-            )
+            self._ready(conn)
+            cursor = conn.execute(_literal(statement), tuple(params))
+            return int(cursor.rowcount)
 
-    def get(self, operation: str, reference: str) -> JournalEntry | None:
+    def _query(self, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
         with self._store.connection() as conn:
-            cursor = conn.execute(_SELECT, (operation, reference))
-            row = cursor.fetchone()
-        return None if row is None else _entry(row)
-
-    def pending(self) -> list[JournalEntry]:
-        with self._store.connection() as conn:
-            cursor = conn.execute(_PENDING)
-            rows = cursor.fetchall()
-        return [_entry(row) for row in rows]
+            self._ready(conn)
+            cursor = conn.execute(_literal(statement), tuple(params))
+            return list(cursor.fetchall())
 
     def close(self) -> None:
         self._store.close()
+
+
+def _literal(statement: str) -> LiteralString:
+    # The statements are constants of JournalSQL (no caller text is ever formatted in).
+    literal: LiteralString = statement  # pyright: ignore[reportAssignmentType]
+    return literal
 
 
 def open_journal(journal: object) -> Journal | None:
