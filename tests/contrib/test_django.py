@@ -180,7 +180,9 @@ def test_the_journal_pays_once_from_the_projects_database(
     assert again.id == first.id
     record = JournalRecord.objects.using(alias).get(reference="invoice:INV-1")
     assert (record.operation, record.state) == (ACH, "succeeded")
-    assert first.id in (record.outcome or "")
+    assert (record.bank, record.client_id) == (django_project.base_url, client.client_id)
+    entry = client.journal.get(ACH, "invoice:INV-1")  # type: ignore[union-attr]
+    assert entry is not None and entry.outcome is not None and first.id in entry.outcome.body
     key = idempotency_key_for(ACH, "invoice:INV-1")
     assert django_project.sandbox.payments_by_key()[key] == [first.id]
 
@@ -261,8 +263,12 @@ def test_the_async_client_uses_the_same_journal(alias: str, django_project: Proj
 
 
 def pending_entry(alias: str, reference: str, age: timedelta = timedelta(0)) -> JournalEntry:
-    """What a crash leaves: the entry recorded, its payment never answered (or never sent)."""
-    from qbank_connect.contrib.django.journal import DjangoJournal
+    """What a crash leaves: the entry recorded, its payment never answered (or never sent),
+    recorded ``age`` ago on the database's clock."""
+    from django.db.models import F
+
+    from qbank_connect.contrib.django import get_client
+    from qbank_connect.contrib.django.models import JournalRecord
 
     body, digest = json_body_record(json.dumps(ach(reference)).encode())
     entry = JournalEntry(
@@ -271,9 +277,16 @@ def pending_entry(alias: str, reference: str, age: timedelta = timedelta(0)) -> 
         idempotency_key=idempotency_key_for(ACH, reference),
         body_digest=digest,
         body=body,
-        created_at=datetime.now(timezone.utc) - age,
+        created_at=datetime.now(timezone.utc),
     )
-    return DjangoJournal(using=alias).claim(entry)
+    journal = get_client().journal
+    assert journal is not None
+    stored = journal.claim(entry)
+    if age:
+        JournalRecord.objects.using(alias).filter(reference=reference).update(
+            created_at=F("created_at") - age.total_seconds()
+        )
+    return stored
 
 
 def test_qbank_recover_settles_pending_entries_with_a_table_and_exit_code(
@@ -309,26 +322,40 @@ def test_qbank_journal_pending_resolve_and_prune(alias: str, django_project: Pro
     pending_entry(alias, "invoice:J-2", age=timedelta(hours=30))
     out = io.StringIO()
     call_command("qbank_journal", "pending", stdout=out)
-    assert "invoice:J-1" in out.getvalue() and "2 pending" in out.getvalue()
-    # Reconciled by hand: J-1 was found at QBank, J-2 was never executed.
-    found = get_client().payments.create_ach(request=ach("J-1"))
-    call_command("qbank_journal", "resolve", ACH, "invoice:J-1", "--payment", found.id, stdout=out)
-    call_command("qbank_journal", "resolve", ACH, "invoice:J-2", "--not-executed", stdout=out)
-    with pytest.raises(CommandError, match="already succeeded"):
-        call_command("qbank_journal", "resolve", ACH, "invoice:J-1", "--not-executed")
+    assert "invoice:J-1" in out.getvalue() and "2 open" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("qbank_recover", stdout=out)  # both too old: marked reconcile, not sent
+    # Reconciled by hand: J-1 was found at QBank, J-2 never reached it.
     client = get_client()
+    found = client.payments.create_ach(request=ach("elsewhere"))
+    call_command("qbank_journal", "resolve", ACH, "invoice:J-1", "--payment", found.id, stdout=out)
+    call_command("qbank_journal", "resolve", ACH, "invoice:J-2", "--not-sent", stdout=out)
+    assert "invoice:J-1: resolved" in out.getvalue()
+    with pytest.raises(CommandError, match="not reconcile"):
+        call_command("qbank_journal", "resolve", ACH, "invoice:J-1", "--not-sent")
     assert (
         client.payments.create_ach(request=ach("invoice:J-1"), reference="invoice:J-1").id
         == found.id
     )
-    with pytest.raises(Exception) as refused:
-        client.payments.create_ach(request=ach("invoice:J-2"), reference="invoice:J-2")
-    assert getattr(refused.value, "error_code", None) == "RESOLVED_NOT_EXECUTED"
-    # Prune: settled entries older than the cut-off go; a pending one never does.
+    fresh = client.payments.create_ach(request=ach("invoice:J-2"), reference="invoice:J-2")
+    assert fresh.id != found.id  # paid afresh, under a new key (the next generation)
+    # Prune: entries settled before the cut-off go; an open one never does.
     pending_entry(alias, "invoice:J-3", age=timedelta(hours=50))
+    JournalRecord.objects.using(alias).exclude(settled_at=None).update(settled_at=1.0)
     call_command("qbank_journal", "prune", "--days", "1", stdout=out)
     left = set(JournalRecord.objects.using(alias).values_list("reference", flat=True))
     assert left == {"invoice:J-3"}
+
+
+def test_bodies_are_sealed_in_the_database(alias: str) -> None:
+    from qbank_connect.contrib.django import get_client
+    from qbank_connect.contrib.django.models import JournalRecord
+
+    get_client().payments.create_ach(request=ach("SEALED"), reference="invoice:SEALED")
+    record = JournalRecord.objects.using(alias).get(reference="invoice:SEALED")
+    for stored in (record.body, record.outcome or ""):
+        assert stored.startswith("sealed:v1:")
+        assert "123456789" not in stored and "Acme" not in stored
 
 
 def test_qbank_check_reports_credentials_scopes_and_clock(django_project: Project) -> None:

@@ -119,7 +119,16 @@ def test_fastapi_page_runs_under_uvicorn(sandbox: tuple[Sandbox, str], tmp_path:
     url = f"http://127.0.0.1:{port}"
     with (tmp_path / "server.log").open("wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app:app", "--port", str(port), "--host", "127.0.0.1"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app:app",
+                "--port",
+                str(port),
+                "--host",
+                "127.0.0.1",
+            ],
             cwd=tmp_path,
             env=env,
             stdout=log,

@@ -1,19 +1,22 @@
 """Read-only admin pages for the journal and the webhook events.
 
-Nothing can be added, changed or deleted here (settle entries with ``manage.py qbank_journal``).
-Account numbers in the recorded bodies are shown masked (``•••••6789``).
+Nothing can be added, changed or deleted here (resolve entries with ``manage.py qbank_journal``).
+The journal's bodies and answers are sealed at rest: they are opened with this process's client
+(same bank, client id and key) and shown with account numbers masked (``•••••6789``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from ...journal import JournalEntry
 from .models import JournalRecord, WebhookEventRecord
 
 __all__ = ["JournalRecordAdmin", "WebhookEventRecordAdmin", "mask"]
@@ -70,31 +73,75 @@ class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
+def _when(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
+
+
+def _opened(record: JournalRecord) -> JournalEntry | None:
+    """The entry with its body and answer opened (they are sealed at rest), if this process's
+    client can open them (same bank, client id and key)."""
+    from .clients import get_client
+
+    try:
+        journal = get_client().journal
+        if journal is None or (record.bank, record.client_id) != (
+            journal.scope.bank,
+            journal.scope.client_id,
+        ):
+            return None
+        return journal.get(record.operation, record.reference)
+    except Exception:  # sealed under another key, or altered: shown as sealed
+        return None
+
+
 @admin.register(JournalRecord)
 class JournalRecordAdmin(_ReadOnly):
-    list_display = ("operation", "reference", "state", "created_at", "idempotency_key")
-    list_filter = ("state", "operation")
-    search_fields = ("reference", "idempotency_key")
+    list_display = ("operation", "reference", "state", "created", "idempotency_key", "client_id")
+    list_filter = ("state", "operation", "client_id")
+    search_fields = ("reference", "idempotency_key", "payment_id")
     ordering = ("-created_at",)
     fields = (
+        "bank",
+        "client_id",
         "operation",
         "reference",
+        "generation",
         "state",
-        "created_at",
+        "created",
+        "settled",
         "idempotency_key",
         "body_digest",
+        "payment_id",
+        "resolved_by",
         "masked_body",
         "masked_outcome",
     )
     readonly_fields = fields
 
+    @admin.display(description="created (UTC)", ordering="created_at")
+    def created(self, record: JournalRecord) -> str:
+        return _when(record.created_at)
+
+    @admin.display(description="settled (UTC)")
+    def settled(self, record: JournalRecord) -> str:
+        return _when(record.settled_at)
+
     @admin.display(description="body (account numbers masked)")
     def masked_body(self, record: JournalRecord) -> str:
-        return format_html("<pre>{}</pre>", _pretty(record.body))
+        entry = _opened(record)
+        text = "(sealed)" if entry is None else _pretty(entry.body)
+        return format_html("<pre>{}</pre>", text)
 
     @admin.display(description="outcome (account numbers masked)")
     def masked_outcome(self, record: JournalRecord) -> str:
-        return format_html("<pre>{}</pre>", _pretty(record.outcome))
+        entry = _opened(record)
+        if entry is None:
+            text = "(sealed)" if record.outcome else "-"
+        else:
+            text = "-" if entry.outcome is None else _pretty(entry.outcome.to_json())
+        return format_html("<pre>{}</pre>", text)
 
 
 @admin.register(WebhookEventRecord)

@@ -31,6 +31,7 @@ KEYS = {
     "SCOPES": "the scopes to ask for (default: all granted)",
     "WEBHOOK_SECRET": "one secret, or a list while rotating",
     "JOURNAL": '"django", a store URL, or None',
+    "JOURNAL_KEY": "the key sealing journal bodies (default: derived from CLIENT_SECRET)",
     "TOKEN_CACHE": "a store URL, or None",
     "DATABASE": 'the database alias for JOURNAL="django" and webhook events (default "default")',
     "TIMEOUT": "seconds (default 60)",
@@ -62,6 +63,7 @@ class QBankSettings:
     scopes: tuple[str, ...] | None = None
     webhook_secrets: tuple[Secret, ...] = field(default=(), repr=False)
     journal: str | None = None
+    journal_key: Secret | None = field(default=None, repr=False)
     token_cache: str | None = None
     database: str = "default"
     timeout: float = 60.0
@@ -87,6 +89,8 @@ class QBankSettings:
             "webhook_secret": self.webhook_secret,
             "token_cache": self.token_cache,
         }
+        if self.journal_key is not None:
+            options["journal_key"] = self.journal_key.reveal()
         return options
 
 
@@ -272,6 +276,7 @@ def settings() -> QBankSettings:
         scopes=tuple(scopes.split() if isinstance(scopes, str) else scopes) if scopes else None,
         webhook_secrets=_secrets(raw.get("WEBHOOK_SECRET")) or (),
         journal=raw.get("JOURNAL"),
+        journal_key=None if raw.get("JOURNAL_KEY") is None else Secret(raw["JOURNAL_KEY"]),
         token_cache=raw.get("TOKEN_CACHE"),
         database=raw.get("DATABASE", "default"),
         timeout=_seconds(raw.get("TIMEOUT", 60)) or 60.0,

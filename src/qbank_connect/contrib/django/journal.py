@@ -1,10 +1,15 @@
 """The payment journal in the project's database: ``QBANK["JOURNAL"] = "django"``.
 
-The same journal as the SQLite and PostgreSQL ones (docs/exactly-once.md), on the
-``JournalRecord`` table and Django's connection of the ``QBANK["DATABASE"]`` alias, in the
-calling thread. So a call made inside ``transaction.atomic()`` records its entry and its
-outcome in *your* transaction, with your business rows: they commit together or not at all.
-Outside one (Django's autocommit) every write commits at once, before the payment is sent.
+The SDK's own journal (:class:`qbank_connect.journal.SQLJournal`: the same statements, hence
+the same properties as the SQLite and PostgreSQL journals: entries scoped to the bank and
+client id, a lease fencing every attempt, ages and leases on the **database's** clock, bodies
+and answers sealed) run on Django's connection of the ``QBANK["DATABASE"]`` alias, in the
+calling thread, on the ``qbank_journal`` table this app's migration creates.
+
+So a call made inside ``transaction.atomic()`` records its entry and its outcome in *your*
+transaction, with your business rows: they commit together or not at all (a rollback forgets
+the call; paying again sends the same key, which QBank replays within its 24 hours). Outside
+one (Django's autocommit) every statement commits at once, before the payment is sent.
 
 Example::
 
@@ -15,36 +20,62 @@ Example::
 
 from __future__ import annotations
 
-from datetime import timezone
+import threading
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.db import IntegrityError, transaction
+from django.db import connections
 
-from ..._async.stores.journal import AsyncJournal
-from ..._stores.journal import EntryState, JournalEntry, JournalOutcome
-from ..._sync.stores.journal import Journal
-from ...errors import QBankStoreUnavailableError
-from .models import JournalRecord
+from ...journal import DJANGO_SQLITE, POSTGRESQL, AsyncSQLJournal, Dialect, SQLJournal
 
 __all__ = ["AsyncDjangoJournal", "DjangoJournal"]
 
 
-def _entry(record: JournalRecord) -> JournalEntry:
-    return JournalEntry(
-        reference=record.reference,
-        operation=record.operation,
-        idempotency_key=record.idempotency_key,
-        body_digest=record.body_digest,
-        body=record.body,
-        created_at=record.created_at.astimezone(timezone.utc),
-        state=EntryState(record.state),
-        outcome=None if record.outcome is None else JournalOutcome.from_json(record.outcome),
+def _dialect(using: str) -> Dialect:
+    vendor = connections[using].vendor
+    if vendor == "sqlite":
+        return DJANGO_SQLITE
+    if vendor == "postgresql":
+        return POSTGRESQL
+    raise ValueError(
+        f'QBANK["JOURNAL"] = "django" needs SQLite or PostgreSQL; database {using!r} is {vendor}'
     )
 
 
-class DjangoJournal(Journal):
-    """The journal on Django's ORM (blocking); ``get_client()`` uses it.
+def _execute(using: str, statement: str, params: Sequence[Any]) -> int:
+    connection = connections[using]
+    opened = connection.connection is None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, tuple(params))
+            return int(cursor.rowcount)
+    finally:
+        _close_if_pooled(connection, opened)
+
+
+def _query(using: str, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+    connection = connections[using]
+    opened = connection.connection is None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, tuple(params))
+            return list(cursor.fetchall())
+    finally:
+        _close_if_pooled(connection, opened)
+
+
+def _close_if_pooled(connection: Any, opened: bool) -> None:
+    # ``recover()`` settles entries in worker threads of its own; Django gives each thread its
+    # own connection and nobody would close those: close what we opened there (never a
+    # connection of your threads, nor one inside a transaction).
+    pooled = threading.current_thread().name.startswith("ThreadPoolExecutor")
+    if opened and pooled and not connection.in_atomic_block:
+        connection.close()
+
+
+class DjangoJournal(SQLJournal):
+    """The journal on a Django database connection (blocking); ``get_client()`` uses it.
 
     Example::
 
@@ -52,49 +83,20 @@ class DjangoJournal(Journal):
     """
 
     def __init__(self, *, using: str = "default") -> None:
+        super().__init__(_dialect(using))
         self.using = using
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} using={self.using!r}>"
 
-    def _rows(self) -> Any:
-        return JournalRecord.objects.using(self.using)
+    def _execute(self, statement: str, params: Sequence[Any]) -> int:
+        return _execute(self.using, statement, params)
 
-    def claim(self, entry: JournalEntry) -> JournalEntry:
-        try:
-            with transaction.atomic(using=self.using):  # a savepoint inside your transaction
-                self._rows().create(
-                    operation=entry.operation,
-                    reference=entry.reference,
-                    idempotency_key=entry.idempotency_key,
-                    body_digest=entry.body_digest,
-                    body=entry.body,
-                    created_at=entry.created_at,
-                    state=entry.state.value,
-                )
-        except IntegrityError:
-            pass  # recorded before: the earlier entry wins
-        found = self.get(entry.operation, entry.reference)
-        if found is None:
-            raise QBankStoreUnavailableError("journal: the entry vanished right after its insert")
-        return found
-
-    def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
-        state = EntryState.SUCCEEDED if outcome.succeeded else EntryState.FAILED
-        self._rows().filter(
-            operation=entry.operation, reference=entry.reference, state=EntryState.PENDING.value
-        ).update(state=state.value, outcome=outcome.to_json())
-
-    def get(self, operation: str, reference: str) -> JournalEntry | None:
-        record = self._rows().filter(operation=operation, reference=reference).first()
-        return None if record is None else _entry(record)
-
-    def pending(self) -> list[JournalEntry]:
-        rows = self._rows().filter(state=EntryState.PENDING.value).order_by("created_at")
-        return [_entry(record) for record in rows]
+    def _query(self, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        return _query(self.using, statement, params)
 
 
-class AsyncDjangoJournal(AsyncJournal):
+class AsyncDjangoJournal(AsyncSQLJournal):
     """The same journal for ``aget_client()``: each statement runs in Django's thread for the
     ORM (``sync_to_async``), so the event loop never waits on the database.
 
@@ -104,20 +106,14 @@ class AsyncDjangoJournal(AsyncJournal):
     """
 
     def __init__(self, *, using: str = "default") -> None:
+        super().__init__(_dialect(using))
         self.using = using
-        self._journal = DjangoJournal(using=using)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} using={self.using!r}>"
 
-    async def claim(self, entry: JournalEntry) -> JournalEntry:
-        return await sync_to_async(self._journal.claim)(entry)
+    async def _execute(self, statement: str, params: Sequence[Any]) -> int:
+        return await sync_to_async(_execute)(self.using, statement, params)
 
-    async def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
-        await sync_to_async(self._journal.settle)(entry, outcome)
-
-    async def get(self, operation: str, reference: str) -> JournalEntry | None:
-        return await sync_to_async(self._journal.get)(operation, reference)
-
-    async def pending(self) -> list[JournalEntry]:
-        return await sync_to_async(self._journal.pending)()
+    async def _query(self, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        return await sync_to_async(_query)(self.using, statement, params)

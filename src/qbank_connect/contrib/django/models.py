@@ -14,26 +14,45 @@ __all__ = ["JournalRecord", "WebhookEventRecord"]
 
 
 class JournalRecord(models.Model):
-    """One journaled call (see :class:`qbank_connect.journal.JournalEntry`)."""
+    """The journal's table, ``qbank_journal``, as :class:`qbank_connect.journal.JournalSQL`
+    defines it (the journal's own statements run on it), plus a surrogate ``id`` for Django:
+    the key is the unique ``(bank, client_id, operation, reference)``. Times are seconds since
+    the epoch on the database's clock; ``body`` and ``outcome`` are sealed (AES-256-GCM)."""
 
-    operation = models.CharField(max_length=64)
-    reference = models.CharField(max_length=255)
-    idempotency_key = models.CharField(max_length=36)
-    body_digest = models.CharField(max_length=64)
+    bank = models.TextField()
+    client_id = models.TextField()
+    operation = models.TextField()
+    reference = models.TextField()
+    generation = models.IntegerField()
+    idempotency_key = models.TextField()
+    body_digest = models.TextField()
     body = models.TextField()
-    created_at = models.DateTimeField()
-    state = models.CharField(max_length=16, default="pending")
-    outcome = models.TextField(null=True, blank=True)
+    created_at = models.FloatField()
+    state = models.TextField()
+    outcome = models.TextField(null=True)
+    lease_owner = models.TextField(null=True)
+    lease_expires = models.FloatField(null=True)
+    transaction_id = models.TextField(null=True)
+    payment_id = models.TextField(null=True)
+    resolved_by = models.TextField(null=True)
+    resolved_at = models.FloatField(null=True)
+    settled_at = models.FloatField(null=True)
 
     class Meta:
+        db_table = "qbank_journal"
         verbose_name = "journal entry"
         verbose_name_plural = "journal entries"
         constraints = [
             models.UniqueConstraint(
-                fields=["operation", "reference"], name="qbank_journal_operation_reference"
+                fields=["bank", "client_id", "operation", "reference"],
+                name="qbank_journal_key",
             )
         ]
-        indexes = [models.Index(fields=["state", "created_at"], name="qbank_journal_pending")]
+        indexes = [
+            models.Index(
+                fields=["bank", "client_id", "state", "created_at"], name="qbank_journal_open"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.operation} {self.reference} ({self.state})"
