@@ -20,9 +20,8 @@ from typing import Any
 
 import pytest
 
-from qbank_connect import idempotency_key_for
+from qbank_connect import QBankConnect, idempotency_key_for
 from qbank_connect._stores.journal import JournalEntry, json_body_record
-from qbank_connect.journal import SQLiteJournal
 from qbank_connect.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox
 
 from .sandbox_process import SRC
@@ -114,6 +113,15 @@ class Workers:
     def marks(self, invoice: str, what: str) -> list[Path]:
         return sorted(self.markers.glob(f"{invoice}.{what}.*"))
 
+    def client(self) -> QBankConnect:
+        """A client of the workers' bank and journal (to read what they recorded)."""
+        return QBankConnect(
+            DEMO_CLIENT_ID,
+            DEMO_CLIENT_SECRET,
+            base_url=self.env["QBANK_BASE_URL"],
+            journal=self.env["QBANK_JOURNAL"],
+        )
+
     def close(self) -> None:
         for worker in self.started:
             stop(worker)
@@ -131,9 +139,7 @@ def stop(worker: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 
 @pytest.fixture
-def workers(
-    redis_url: str, sandbox: tuple[Sandbox, str], tmp_path: Path
-) -> Iterator[Workers]:
+def workers(redis_url: str, sandbox: tuple[Sandbox, str], tmp_path: Path) -> Iterator[Workers]:
     crew = Workers(redis_url, sandbox[1], tmp_path)
     try:
         yield crew
@@ -168,9 +174,9 @@ def test_a_worker_killed_after_paying_does_not_pay_twice(
     assert outcome["pid"] == second.pid and outcome["reference"] == f"invoice:{invoice}"
     assert payments_for(sandbox[0], invoice) == [outcome["payment_id"]]  # exactly one payment
     # The redelivery was answered by the journal the workers share: it holds the payment.
-    journal = SQLiteJournal(workers.journal)
-    entry = journal.get(ACH, f"invoice:{invoice}")
-    journal.close()
+    with workers.client() as client:
+        assert client.journal is not None
+        entry = client.journal.get(ACH, f"invoice:{invoice}")
     assert entry is not None and entry.outcome is not None
     assert outcome["payment_id"] in entry.outcome.body
 
@@ -217,8 +223,9 @@ def test_a_starting_worker_recovers_what_a_crash_left_pending(
             f' "effective_date": "{date.today().isoformat()}"}}'
         ).encode()
     )
-    journal = SQLiteJournal(workers.journal)
-    try:
+    with workers.client() as client:
+        journal = client.journal
+        assert journal is not None
         journal.claim(
             JournalEntry(
                 reference=reference,
@@ -234,8 +241,6 @@ def test_a_starting_worker_recovers_what_a_crash_left_pending(
         while (entry := journal.get(ACH, reference)) is None or entry.outcome is None:
             assert time.monotonic() < deadline, workers.log("recovering")
             time.sleep(0.1)
-    finally:
-        journal.close()
     assert entry.state.value == "succeeded"
     key = idempotency_key_for(ACH, reference)
     assert len(sandbox[0].payments_by_key()[key]) == 1
