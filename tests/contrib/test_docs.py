@@ -164,3 +164,57 @@ def wait_for(http: httpx2.Client, server: subprocess.Popen[bytes], log: Path) ->
             assert server.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
+
+
+def test_django_page_runs_as_a_project(sandbox: tuple[Sandbox, str], tmp_path: Path) -> None:
+    pytest.importorskip("django")
+    write_project("django.md", tmp_path)
+    env = environment(sandbox[1])
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+
+    for command in (["migrate", "-v", "0"], ["check"], ["qbank_check"]):
+        done = run("manage.py", *command)
+        assert done.returncode == 0, done.stdout + done.stderr
+    first, again = run("pay.py", "INV-DOC-2", "125.00"), run("pay.py", "INV-DOC-2", "125.00")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == again.stdout  # the second run is answered from the journal
+    key = idempotency_key_for("createAchPayment", "invoice:INV-DOC-2")
+    assert sandbox[0].payments_by_key()[key] == [first.stdout.split()[0]]
+    recovered = run("manage.py", "qbank_recover")
+    assert (recovered.returncode, recovered.stdout.strip()) == (0, "nothing pending")
+    assert "0 open" in run("manage.py", "qbank_journal", "pending").stdout
+    port = free_port()
+    with (tmp_path / "server.log").open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            wait_for(http, server, tmp_path / "server.log")
+            body, headers = delivery("evt_doc_django")
+            response = http.post("/qbank/webhooks/", content=body, headers=headers)
+            assert (response.status_code, response.json()) == (200, {"received": True})
+            response = http.post("/qbank/webhooks/", content=body + b"\n", headers=headers)
+            assert (response.status_code, response.json()) == (
+                400,
+                {"error": "no_matching_signature"},
+            )
+    finally:
+        server.terminate()
+        server.wait(30)
+    state = run(
+        "manage.py",
+        "shell",
+        "-c",
+        "from qbank_connect.contrib.django.models import WebhookEventRecord as W;"
+        "print(W.objects.get(event_id='evt_doc_django').state)",
+    )
+    assert state.stdout.strip().splitlines()[-1] == "done", state.stderr
