@@ -154,7 +154,13 @@ def types(session: nox.Session) -> None:
     # Every extra the package imports somewhere, httpx (the legacy client type) and pytest (the
     # plugin, qbank_connect.testing).
     session.install(
-        "-e", ".[cli,otel,postgres,redis,token-cache]", "mypy", "pyright", "httpx", "pytest"
+        "-e",
+        ".[cli,otel,postgres,redis,token-cache,django,fastapi,celery]",
+        "mypy",
+        "pyright",
+        "httpx",
+        "pytest",
+        "django-stubs",  # Django ships no types; contrib/django must type-check
     )
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
@@ -212,10 +218,25 @@ def celery(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=pythons_for(["3.11"]))
+def django42(session: nox.Session) -> None:
+    """The Django integration's tests with Django 4.2 LTS (the default session has the newest)."""
+    session.install("-e", ".[postgres]", "-r", TEST_REQUIREMENTS, "django>=4.2,<4.3")
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        "-rs",
+        "tests/contrib/test_django.py",
+        *session.posargs,
+    )
+
+
 WHEEL_MUST_HAVE = [
     "qbank_connect/py.typed",
     "qbank_connect/_sync/client.py",
     "qbank_connect/sandbox/__init__.py",
+    "qbank_connect/contrib/django/migrations/0001_initial.py",
 ]
 SDIST_MUST_HAVE = [
     "requirements/test.txt",

@@ -17,6 +17,11 @@ Example::
         return payment.id
 """
 
+# Celery ships no type information: what comes from it is Any here, on purpose.
+# pyright: reportMissingTypeStubs=false, reportUnknownMemberType=false
+# pyright: reportUnknownVariableType=false, reportUnknownArgumentType=false
+# pyright: reportUntypedBaseClass=false
+
 from __future__ import annotations
 
 import atexit
@@ -181,7 +186,6 @@ def recover_on_start(app: Celery) -> list[Any]:
     return results
 
 
-@signals.worker_ready.connect(weak=False)
 def _recover_when_ready(sender: Any = None, **kwargs: Any) -> None:
     app: Celery | None = getattr(sender, "app", None)
     if app is None or not app.conf.get("qbank_recover_on_start", True):
@@ -194,9 +198,12 @@ def _recover_when_ready(sender: Any = None, **kwargs: Any) -> None:
         log.exception("qbank recover at worker start failed")
 
 
-@signals.worker_process_shutdown.connect(weak=False)
 def _close_clients(**kwargs: Any) -> None:
     close_clients()
+
+
+signals.worker_ready.connect(_recover_when_ready, weak=False)
+signals.worker_process_shutdown.connect(_close_clients, weak=False)
 
 
 atexit.register(close_clients)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -161,7 +161,7 @@ def qbank_lifespan(lifespan: Lifespan | None = None, /, **options: Any) -> Lifes
     AsyncQBankConnect(**options)  # check the options now: a bad one fails at import, not start
 
     @asynccontextmanager
-    async def qbank(app: Any) -> AsyncIterator[Any]:
+    async def qbank(app: Any) -> AsyncGenerator[Any, None]:
         async with AsyncQBankConnect(**options) as client:
             app.state.qbank = client
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.http import HttpRequest
@@ -36,9 +36,11 @@ def mask(data: Any, key: str = "") -> Any:
     {'recipient_details': {'account_number': '•••••6789'}}
     """
     if isinstance(data, dict):
-        return {k: mask(v, str(k)) for k, v in data.items()}
+        mapping = cast("dict[object, Any]", data)
+        return {k: mask(v, str(k)) for k, v in mapping.items()}
     if isinstance(data, list):
-        return [mask(v, key) for v in data]
+        values = cast("list[Any]", data)  # type: ignore[redundant-cast]  # for pyright
+        return [mask(v, key) for v in values]
     if key.endswith("last4"):
         return data
     if _SENSITIVE.search(key) and data is not None:
@@ -51,14 +53,17 @@ def _pretty(text: str | None) -> str:
     if not text:
         return "-"
     try:
-        data = json.loads(text)
+        data: Any = json.loads(text)
     except ValueError:
         return "(not JSON: hidden)"
-    if isinstance(data, dict) and isinstance(data.get("body"), str):  # an outcome: its body too
-        try:
-            data["body"] = json.loads(data["body"])
-        except ValueError:
-            data["body"] = "(not JSON: hidden)"
+    if isinstance(data, dict):
+        outcome = cast("dict[str, Any]", data)
+        inner = outcome.get("body")
+        if isinstance(inner, str):  # an outcome: its body too
+            try:
+                outcome["body"] = json.loads(inner)
+            except ValueError:
+                outcome["body"] = "(not JSON: hidden)"
     return json.dumps(mask(data), indent=2, ensure_ascii=False)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.apps import AppConfig
 
 __all__ = ["QBankConnectConfig"]
@@ -14,4 +16,4 @@ class QBankConnectConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the system checks
+        import_module(f"{self.name}.checks")  # registers the system checks

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
@@ -95,8 +95,8 @@ class QBankSettings:
 
 
 def _raw() -> dict[str, Any]:
-    value = getattr(django_settings, "QBANK", None)
-    return dict(value) if isinstance(value, dict) else {}
+    value: Any = getattr(django_settings, "QBANK", None)
+    return dict(cast("dict[str, Any]", value)) if isinstance(value, dict) else {}
 
 
 def _seconds(value: object) -> float | None:
@@ -112,9 +112,9 @@ def _secrets(value: object) -> tuple[Secret, ...] | None:
         value = [value]
     if not isinstance(value, Sequence) or not value:
         return None
-    if not all(isinstance(s, str) and s for s in value):
-        return None
-    return tuple(Secret(s) for s in value)
+    items = cast("Sequence[object]", value)
+    secrets = [s for s in items if isinstance(s, str) and s]
+    return tuple(Secret(s) for s in secrets) if len(secrets) == len(items) else None
 
 
 def problems() -> list[Problem]:
@@ -132,7 +132,7 @@ def problems() -> list[Problem]:
         ]
     if not isinstance(value, dict):
         return [Problem("qbank_connect.E001", "settings.QBANK must be a dict.")]
-    raw: dict[str, Any] = value
+    raw = cast("dict[str, Any]", value)
     found: list[Problem] = []
     unknown = sorted(set(raw) - set(KEYS))
     if unknown:

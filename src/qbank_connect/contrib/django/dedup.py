@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Now
@@ -60,7 +61,7 @@ class DatabaseDeduplicator:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} using={self.using!r} lease={self.lease} ttl={self.ttl}>"
 
-    def _rows(self) -> models.QuerySet[WebhookEventRecord]:
+    def _rows(self) -> Any:  # the ORM's QuerySet (django-stubs types it only with its plugin)
         return WebhookEventRecord.objects.using(self.using)
 
     def claim(self, event: WebhookEvent) -> str | None:
@@ -82,7 +83,7 @@ class DatabaseDeduplicator:
             return token
         except IntegrityError:
             pass
-        taken = (
+        taken: int = (
             self._rows()
             .filter(event_id=event.id, expires_at__lte=Now())
             .update(received_at=Now(), deliveries=models.F("deliveries") + 1, **fields)
@@ -95,7 +96,7 @@ class DatabaseDeduplicator:
     def done(self, event: WebhookEvent, token: str) -> None:
         """Mark the event handled (remembered for ``ttl``); :class:`LeaseLost` if the lease was
         taken over meanwhile (inside ``transaction.atomic()`` the handler's writes roll back)."""
-        updated = (
+        updated: int = (
             self._rows()
             .filter(event_id=event.id, lease=token, state=WebhookEventRecord.LEASED)
             .update(state=WebhookEventRecord.DONE, expires_at=_in(self.ttl), handled_at=Now())
@@ -105,11 +106,12 @@ class DatabaseDeduplicator:
 
     def handled(self, event: WebhookEvent) -> bool:
         """Whether the event was marked done (and is still remembered)."""
-        return (
+        found: bool = (
             self._rows()
             .filter(event_id=event.id, state=WebhookEventRecord.DONE, expires_at__gt=Now())
             .exists()
         )
+        return found
 
     def release(self, event: WebhookEvent, token: str) -> None:
         """Give the event back (the handler failed): the next delivery handles it."""
@@ -119,5 +121,5 @@ class DatabaseDeduplicator:
 
     def prune(self) -> int:
         """Delete the rows whose time has passed; how many."""
-        deleted, _ = self._rows().filter(expires_at__lte=Now()).delete()
+        deleted: int = self._rows().filter(expires_at__lte=Now()).delete()[0]
         return deleted

@@ -44,7 +44,7 @@ def _dialect(using: str) -> Dialect:
 
 
 def _execute(using: str, statement: str, params: Sequence[Any]) -> int:
-    connection = connections[using]
+    connection: Any = connections[using]
     opened = connection.connection is None
     try:
         with connection.cursor() as cursor:
@@ -55,7 +55,7 @@ def _execute(using: str, statement: str, params: Sequence[Any]) -> int:
 
 
 def _query(using: str, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
-    connection = connections[using]
+    connection: Any = connections[using]
     opened = connection.connection is None
     try:
         with connection.cursor() as cursor:

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 
 __all__ = ["JournalRecord", "WebhookEventRecord"]
@@ -19,24 +21,24 @@ class JournalRecord(models.Model):
     the key is the unique ``(bank, client_id, operation, reference)``. Times are seconds since
     the epoch on the database's clock; ``body`` and ``outcome`` are sealed (AES-256-GCM)."""
 
-    bank = models.TextField()
-    client_id = models.TextField()
-    operation = models.TextField()
-    reference = models.TextField()
-    generation = models.IntegerField()
-    idempotency_key = models.TextField()
-    body_digest = models.TextField()
-    body = models.TextField()
-    created_at = models.FloatField()
-    state = models.TextField()
-    outcome = models.TextField(null=True)
-    lease_owner = models.TextField(null=True)
-    lease_expires = models.FloatField(null=True)
-    transaction_id = models.TextField(null=True)
-    payment_id = models.TextField(null=True)
-    resolved_by = models.TextField(null=True)
-    resolved_at = models.FloatField(null=True)
-    settled_at = models.FloatField(null=True)
+    bank: models.TextField[str, str] = models.TextField()
+    client_id: models.TextField[str, str] = models.TextField()
+    operation: models.TextField[str, str] = models.TextField()
+    reference: models.TextField[str, str] = models.TextField()
+    generation: models.IntegerField[int, int] = models.IntegerField()
+    idempotency_key: models.TextField[str, str] = models.TextField()
+    body_digest: models.TextField[str, str] = models.TextField()
+    body: models.TextField[str, str] = models.TextField()
+    created_at: models.FloatField[float, float] = models.FloatField()
+    state: models.TextField[str, str] = models.TextField()
+    outcome: models.TextField[str | None, str | None] = models.TextField(null=True)
+    lease_owner: models.TextField[str | None, str | None] = models.TextField(null=True)
+    lease_expires: models.FloatField[float | None, float | None] = models.FloatField(null=True)
+    transaction_id: models.TextField[str | None, str | None] = models.TextField(null=True)
+    payment_id: models.TextField[str | None, str | None] = models.TextField(null=True)
+    resolved_by: models.TextField[str | None, str | None] = models.TextField(null=True)
+    resolved_at: models.FloatField[float | None, float | None] = models.FloatField(null=True)
+    settled_at: models.FloatField[float | None, float | None] = models.FloatField(null=True)
 
     class Meta:
         db_table = "qbank_journal"
@@ -68,15 +70,19 @@ class WebhookEventRecord(models.Model):
     LEASED = "leased"
     DONE = "done"
 
-    event_id = models.CharField(max_length=255, primary_key=True)
-    state = models.CharField(max_length=8, default=LEASED)
-    lease = models.CharField(max_length=32)
-    expires_at = models.DateTimeField(db_index=True)
-    received_at = models.DateTimeField()
-    handled_at = models.DateTimeField(null=True, blank=True)
-    deliveries = models.PositiveIntegerField(default=1)
-    payment_id = models.CharField(max_length=64, blank=True, default="")
-    payment_status = models.CharField(max_length=32, blank=True, default="")
+    event_id: models.CharField[str, str] = models.CharField(max_length=255, primary_key=True)
+    state: models.CharField[str, str] = models.CharField(max_length=8, default=LEASED)
+    lease: models.CharField[str, str] = models.CharField(max_length=32)
+    expires_at: models.DateTimeField[datetime, datetime] = models.DateTimeField(db_index=True)
+    received_at: models.DateTimeField[datetime, datetime] = models.DateTimeField()
+    handled_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, blank=True
+    )
+    deliveries: models.PositiveIntegerField[int, int] = models.PositiveIntegerField(default=1)
+    payment_id: models.CharField[str, str] = models.CharField(max_length=64, blank=True, default="")
+    payment_status: models.CharField[str, str] = models.CharField(
+        max_length=32, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = "webhook event"
