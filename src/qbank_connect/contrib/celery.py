@@ -42,7 +42,7 @@ from ..errors import (
 )
 
 if TYPE_CHECKING:
-    from .._sync.client import QBankConnect
+    from .. import QBankConnect
 
 __all__ = ["RETRYABLE", "QBankTask", "client_for", "recover_on_start"]
 
@@ -71,7 +71,7 @@ def client_for(app: Celery) -> QBankConnect:
 
         client_for(app).balances.get("acc_operating")
     """
-    from .._sync.client import QBankConnect
+    from .. import QBankConnect
 
     key = (os.getpid(), id(app))
     with _lock:
@@ -168,7 +168,7 @@ def recover_on_start(app: Celery) -> list[Any]:
     options = _options(app)
     if options.get("journal") is None:
         return []
-    from .._sync.client import QBankConnect
+    from .. import QBankConnect
 
     with QBankConnect(**options) as client:
         results = client.recover()

@@ -36,7 +36,7 @@ from typing import Any
 import anyio
 from fastapi import HTTPException, Request
 
-from .._async.client import AsyncQBankConnect
+from .. import AsyncQBankConnect
 from ..errors import QBankWebhookVerificationError
 from ..models import WebhookEvent
 from ..webhooks import DEFAULT_TOLERANCE, Webhooks

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .conf import settings
 
 if TYPE_CHECKING:
-    from ..._async.client import AsyncQBankConnect
-    from ..._sync.client import QBankConnect
+    from ... import AsyncQBankConnect, QBankConnect
 
 __all__ = ["aget_client", "get_client", "reset_clients"]
 
@@ -50,7 +49,7 @@ def get_client() -> QBankConnect:
         payment = get_client().payments.create_ach(request=ach, reference=f"invoice:{inv.pk}")
     """
     global _sync
-    from ..._sync.client import QBankConnect
+    from ... import QBankConnect
 
     pid = os.getpid()
     with _lock:
@@ -70,7 +69,7 @@ async def aget_client() -> AsyncQBankConnect:
         client = await aget_client()
         balance = await client.balances.get("acc_operating")
     """
-    from ..._async.client import AsyncQBankConnect
+    from ... import AsyncQBankConnect
 
     loop = asyncio.get_running_loop()
     pid = os.getpid()
