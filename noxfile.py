@@ -228,6 +228,7 @@ def django42(session: nox.Session) -> None:
         "error::ResourceWarning",
         "-rs",
         "tests/contrib/test_django.py",
+        "tests/contrib/test_django_journal.py",
         *session.posargs,
     )
 
