@@ -148,6 +148,58 @@ def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
         store.close()
 
 
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o620, 0o666])
+def test_an_existing_file_open_to_others_is_refused_naming_mode_and_fix(
+    tmp_path: Path, mode: int
+) -> None:
+    path = tmp_path / "q.db"
+    seed = sqlite_store(path)
+    seed.run(insert, "a")
+    seed.close()
+    path.chmod(mode)
+    store = sqlite_store(path)
+    with pytest.raises(QBankStoreUnavailableError) as caught:
+        store.run(count)
+    assert f"{mode:04o}" in str(caught.value)
+    assert f"chmod 600 {path}" in str(caught.value)
+    path.chmod(0o600)  # the fix the message names
+    fixed = sqlite_store(path)
+    try:
+        assert fixed.run(count) == 1
+    finally:
+        fixed.close()
+
+
+def test_a_wal_file_open_to_others_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    seed = sqlite_store(path)
+    seed.run(insert, "a")
+    (tmp_path / "q.db-wal").chmod(0o644)  # still there while a connection is open
+    store = sqlite_store(path)
+    try:
+        with pytest.raises(QBankStoreUnavailableError, match=r"q\.db-wal.*0644.*chmod 600"):
+            store.run(count)
+    finally:
+        seed.close()
+
+
+def test_the_mode_check_binds_an_unprivileged_process_too(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    seed = sqlite_store(path)
+    seed.run(count)
+    seed.close()
+    path.chmod(0o644)
+    result = subprocess.run(
+        [*unprivileged_prefix(), sys.executable, "-c", READ_ONLY_CHILD, str(path), SCHEMA],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        check=False,
+    )
+    assert result.stdout.startswith("NAMED:"), (result.stdout, result.stderr)
+    assert "0644" in result.stdout and f"chmod 600 {path}" in result.stdout
+
+
 def test_sqlite_transaction_holds_the_write_lock_and_rolls_back(tmp_path: Path) -> None:
     store = sqlite_store(tmp_path / "q.db")
     try:
@@ -232,6 +284,7 @@ def test_missing_directory_is_a_named_error(tmp_path: Path) -> None:
 def test_corrupt_file_is_a_named_error(tmp_path: Path) -> None:
     path = tmp_path / "q.db"
     path.write_bytes(b"this is not a database, just bytes" * 200)
+    path.chmod(0o600)
     store = sqlite_store(path)
     with pytest.raises(QBankStoreUnavailableError, match="not a SQLite database"):
         store.run(count)
@@ -265,7 +318,7 @@ def test_read_only_file_is_a_named_error(tmp_path: Path, what: str) -> None:
     for leftover in ("q.db-wal", "q.db-shm"):
         (folder / leftover).unlink(missing_ok=True)
     prefix = unprivileged_prefix()  # with "file", the directory stays writable
-    path.chmod(0o444)
+    path.chmod(0o400)
     if what == "directory":
         folder.chmod(0o555)
     try:

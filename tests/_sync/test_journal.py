@@ -374,6 +374,7 @@ def test_a_journal_that_cannot_record_stops_the_payment(
     # (A read-only journal file: tests/exactly_once/test_read_only_journal.py, as another user.)
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(b"this is not a SQLite database" * 100)
+    corrupt.chmod(0o600)
     broken = [f"sqlite:///{corrupt}", f"sqlite:///{tmp_path}/no/such/dir.db"]
     if not on_trio(request):
         broken.append(f"postgresql://postgres@127.0.0.1:{free_port()}/nothing")

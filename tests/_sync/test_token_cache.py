@@ -258,6 +258,7 @@ def test_a_corrupt_sqlite_cache_fails_before_any_token_request(
 ) -> None:
     path = tmp_path / "tokens.db"
     path.write_bytes(b"\x00garbage" * 1000)
+    path.chmod(0o600)
     with make_client(served[1], f"sqlite:///{path}") as client:
         with pytest.raises(QBankStoreUnavailableError, match="not a SQLite database"):
             read(client)

@@ -79,7 +79,7 @@ def test_a_read_only_journal_file_stops_the_payment(folder: Path) -> None:
         for leftover in ("journal.db-wal", "journal.db-shm"):
             (folder / leftover).unlink(missing_ok=True)
         prefix = unprivileged_prefix()  # the folder stays writable: only the file is read-only
-        journal.chmod(0o444)
+        journal.chmod(0o400)
         payments_before = sandbox.payments_by_key()
         for reference in ("invoice:ro-1", "invoice:ro-2"):  # recorded, and new
             result = subprocess.run(

@@ -12,7 +12,11 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import random
+import shutil
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from multiprocessing.synchronize import Event
@@ -146,6 +150,7 @@ def test_an_unreachable_store_is_a_named_error(scheme: str) -> None:
 def test_a_corrupt_sqlite_store_is_a_named_error(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     path.write_bytes(b"\x01corrupt" * 512)
+    path.chmod(0o600)
     dedup = EventDeduplicator(store=f"sqlite:///{path}")
     with pytest.raises(QBankStoreUnavailableError, match="not a SQLite database"):
         dedup.first_time("evt_1")
@@ -249,3 +254,49 @@ def test_two_receivers_given_every_event_three_times_handle_each_once(
         answers.update(counts)
     assert answers[200] + answers[500] == events * 3 * 2  # every delivery was answered
     assert answers[500] >= 1  # failed handlers released their events, and those were redone
+
+
+# -- clocks: a PostgreSQL store measures leases and retention on the server's clock -----------
+
+SKEWED_CHILD = """
+import sys, time
+from datetime import timedelta
+from qbank_connect.webhooks import EventDeduplicator
+url, event_id = sys.argv[1:3]
+with EventDeduplicator(store=url) as dedup:
+    print(time.time(), dedup.first_time(event_id), flush=True)
+    dedup.done(event_id + "_done_by_skewed_host")
+"""
+
+
+@pytest.mark.parametrize("skew", ["+10m", "-2h"])
+def test_a_receiver_with_a_skewed_clock_keeps_the_servers_leases_and_retention(
+    postgres_url: str, skew: str
+) -> None:
+    import psycopg
+
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        pytest.skip("needs libfaketime (apt-get install faketime)")
+    with EventDeduplicator(store=postgres_url) as dedup:
+        assert dedup.first_time("evt_held")  # a 5-minute lease, on the server's clock
+        result = subprocess.run(
+            [faketime, "-f", skew, sys.executable, "-c", SKEWED_CHILD, postgres_url, "evt_held"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        child_time, claimed = result.stdout.split()
+        offset = float(child_time) - time.time()
+        assert abs(offset) > 500  # the premise: the child's clock is 10 minutes or 2 hours off
+        # 10 minutes fast, the child would think the lease long run out; the server says no.
+        assert claimed == "False"
+        assert dedup.handled("evt_held_done_by_skewed_host")
+    with psycopg.connect(postgres_url) as conn:
+        row = conn.execute(
+            "SELECT expires_at - extract(epoch from now()) FROM qbank_webhook_events"
+            " WHERE event_id = 'evt_held_done_by_skewed_host'"
+        ).fetchone()
+    assert row is not None
+    assert 72 * 3600 - 300 < row[0] <= 72 * 3600  # 72 h on the server's clock, not the child's

@@ -1,7 +1,8 @@
 """One SQLite database file shared by threads and processes on one host (both client trees).
 
 The file is created ``0600`` before SQLite opens it (SQLite gives its ``-wal`` and ``-shm``
-files the same mode). Connections run in WAL mode with a busy timeout, in autocommit mode
+files the same mode); an existing file (or ``-wal``/``-shm``) that its group or others may
+read or write is refused with an error naming its mode and the fix (``chmod 600 path``). Connections run in WAL mode with a busy timeout, in autocommit mode
 (``isolation_level=None``): callers open transactions themselves with :func:`immediate`.
 Each process opens its own connection (one opened before ``os.fork()`` is never used in the
 child), and threads take turns on it. Every SQLite failure reaches the caller as
@@ -23,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
@@ -160,7 +162,23 @@ class SQLiteDatabase:
             raise QBankStoreUnavailableError(
                 f"SQLite store {self.path}: cannot open ({exc.strerror})"
             ) from None
-        os.close(fd)
+        try:
+            _check_private(self.path, os.fstat(fd).st_mode)
+            for suffix in ("-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    _check_private(self.path + suffix, os.stat(self.path + suffix).st_mode)
+        finally:
+            os.close(fd)
+
+
+def _check_private(path: str, mode: int) -> None:
+    # Tokens are sealed, but the journal holds payment instructions: a file that others may
+    # read or write is refused rather than used (new files are created 0600).
+    if stat.S_IMODE(mode) & 0o077:
+        raise QBankStoreUnavailableError(
+            f"SQLite store {path}: the file's mode is {stat.S_IMODE(mode):04o}, open to its "
+            f"group or others; make it private to its owner: chmod 600 {path}"
+        )
 
 
 def _use_wal(conn: sqlite3.Connection) -> str:

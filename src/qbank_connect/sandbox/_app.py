@@ -119,6 +119,11 @@ class App:
                 yield read_timeout
                 return Reply(None, timed_out=True)
             answer = yield from self._execute(answer, latency)
+        elif decision.latency:  # an answer with no work to run (POST /token): delayed too
+            if read_timeout is not None and decision.latency >= read_timeout:
+                yield read_timeout
+                return Reply(None, timed_out=True)
+            yield decision.latency
         if decision.drop:
             return Reply(None)
         return Reply(framed(request.method, answer))

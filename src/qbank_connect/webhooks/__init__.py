@@ -40,8 +40,8 @@ secret) and ``_api`` (the module-level functions, thin wrappers of ``Webhooks(se
 
 from __future__ import annotations
 
-from .._async.stores.events import AsyncEventDeduplicator
-from .._sync.stores.events import EventDeduplicator
+from .._async.stores.events import AsyncEventDeduplicator, AsyncEventStore
+from .._sync.stores.events import EventDeduplicator, EventStore
 from ..errors import (
     WebhookInvalidEventError,
     WebhookMalformedHeaderError,
@@ -59,9 +59,11 @@ from ._webhooks import Webhooks
 
 __all__ = [
     "AsyncEventDeduplicator",
+    "AsyncEventStore",
     "DEFAULT_TOLERANCE",
     "EVENT_ID_HEADER",
     "EventDeduplicator",
+    "EventStore",
     "SIGNATURE_HEADER",
     "WebhookInvalidEventError",
     "WebhookMalformedHeaderError",

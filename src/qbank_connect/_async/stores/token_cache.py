@@ -4,11 +4,12 @@ process using the same store, refreshed by one of them at a time.
 ``AsyncQBankConnect(..., token_cache=...)`` takes a store URL (``sqlite:///...``,
 ``postgresql://...``, ``redis://...``) or an :class:`AsyncTokenStore` of your own. Inside a
 process the client's single flight stays as it is (one ``POST /token`` however many tasks wait);
-across processes, the one that finds no fresh entry takes the store's lock (SQLite ``BEGIN
-IMMEDIATE``, a PostgreSQL advisory lock, Redis ``SET NX PX`` released only by its holder), looks
-again, and only then asks QBank. Entries are sealed with AES-GCM under a key derived from the
-client secret (see ``qbank_connect._stores.token_cache``); one that does not open (altered, or sealed
-with another secret) is ignored and replaced.
+across processes, the one that finds no fresh entry takes the store's lock (a SQLite lease row,
+a PostgreSQL advisory lock, Redis ``SET NX PX`` released only by its holder), looks again, and
+only then asks QBank. No database write lock is held while the token request runs. Entries
+are sealed with AES-GCM under a key derived from the client secret (see
+``qbank_connect._stores.token_cache``); one that does not open (altered, or sealed with another
+secret) is ignored and replaced.
 
 Example::
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import secrets
 import sqlite3
 import time
@@ -33,13 +35,11 @@ from ..._secrets import Secret
 from ..._stores.sqlite import immediate
 from ..._stores.token_cache import TokenSealer, token_cache_key
 from ..._stores.urls import StoreURL, parse_store_url
-from ...errors import QBankStoreUnavailableError
 from ..auth import AsyncOAuthTokens, AsyncTokenFetcher, AsyncTokens
 from .connections import (
     AsyncPostgresStore,
     AsyncRedisStore,
     AsyncSQLiteStore,
-    AsyncSQLiteTransaction,
 )
 
 __all__ = [
@@ -99,57 +99,49 @@ class AsyncTokenStore:
 
 
 class AsyncSQLiteTokenStore(AsyncTokenStore):
-    """Entries in a SQLite file (``0600``, WAL): processes on one host. The refresh lock is the
-    file's write lock (``BEGIN IMMEDIATE``), released by SQLite if its holder dies."""
+    """Entries in a SQLite file (``0600``, WAL): processes on one host. The refresh lock is a
+    lease row (owner, process id, expiry) taken in one short transaction: no write lock is held
+    while the token request runs, so a journal on the same file keeps writing. A lease whose
+    process died is taken over at once; one whose holder hangs, after ``LOCK_TIMEOUT``."""
 
     _SCHEMA = (
         "CREATE TABLE IF NOT EXISTS qbank_token_cache ("
         " key TEXT PRIMARY KEY, value BLOB NOT NULL, expires_at REAL NOT NULL);"
+        " CREATE TABLE IF NOT EXISTS qbank_token_cache_leases ("
+        " key TEXT PRIMARY KEY, owner TEXT NOT NULL, pid INTEGER NOT NULL,"
+        " expires_at REAL NOT NULL);"
     )
 
     def __init__(self, url: StoreURL | str) -> None:
         url = url if isinstance(url, StoreURL) else parse_store_url(url, argument="token_cache")
         self.store = AsyncSQLiteStore(url, schema=self._SCHEMA)
-        self._held: dict[str, AsyncSQLiteTransaction] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.store.url.redacted!r}>"
 
     async def load(self, key: str) -> bytes | None:
-        held = self._held.get(key)
-        if held is not None:
-            return await held.run(_sqlite_load, key)
         return await self.store.run(_sqlite_load, key)
 
     async def save(self, key: str, value: bytes, expires_at: float) -> None:
-        held = self._held.get(key)
-        if held is not None:
-            await held.run(_sqlite_save, key, value, expires_at)
-        else:
-            await self.store.run(_sqlite_save_now, key, value, expires_at)
+        await self.store.run(_sqlite_save, key, value, expires_at)
 
     @contextlib.asynccontextmanager
     async def lock(self, key: str) -> AsyncGenerator[None, None]:
+        owner = secrets.token_hex(16)
         deadline = time.monotonic() + LOCK_TIMEOUT
-        entered = False
-        while True:
-            try:
-                async with self.store.transaction() as tx:
-                    entered = True
-                    self._held[key] = tx
-                    try:
-                        yield
-                    finally:
-                        del self._held[key]
-                return
-            except QBankStoreUnavailableError as exc:
-                # Only a wait that ran out (another process refreshing for long) is retried.
-                if entered or "locked" not in str(exc):
-                    raise
-                if time.monotonic() > deadline:
-                    break
-        _lock_timed_out(self)
-        yield
+        delay = 0.005
+        while not await self.store.run(_sqlite_take_lease, key, owner, LOCK_TIMEOUT):
+            if time.monotonic() > deadline:
+                _lock_timed_out(self)
+                owner = ""
+                break
+            await async_sleep(delay)
+            delay = min(delay * 2, 0.1)
+        try:
+            yield
+        finally:
+            if owner:
+                await self.store.run(_sqlite_drop_lease, key, owner)
 
     async def aclose(self) -> None:
         await self.store.aclose()
@@ -161,17 +153,51 @@ def _sqlite_load(conn: sqlite3.Connection, key: str) -> bytes | None:
 
 
 def _sqlite_save(conn: sqlite3.Connection, key: str, value: bytes, expires_at: float) -> None:
-    conn.execute("DELETE FROM qbank_token_cache WHERE expires_at < ?", (time.time(),))
-    conn.execute(
-        "INSERT INTO qbank_token_cache (key, value, expires_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
-        (key, value, expires_at if math.isfinite(expires_at) else 1e18),
-    )
-
-
-def _sqlite_save_now(conn: sqlite3.Connection, key: str, value: bytes, expires_at: float) -> None:
     with immediate(conn):
-        _sqlite_save(conn, key, value, expires_at)
+        conn.execute("DELETE FROM qbank_token_cache WHERE expires_at < ?", (time.time(),))
+        conn.execute(
+            "INSERT INTO qbank_token_cache (key, value, expires_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE"
+            " SET value = excluded.value, expires_at = excluded.expires_at",
+            (key, value, expires_at if math.isfinite(expires_at) else 1e18),
+        )
+
+
+def _sqlite_take_lease(conn: sqlite3.Connection, key: str, owner: str, seconds: float) -> bool:
+    now = time.time()
+    with immediate(conn):
+        row = conn.execute(
+            "SELECT pid, expires_at FROM qbank_token_cache_leases WHERE key = ?", (key,)
+        ).fetchone()
+        if row is not None and row[1] > now and _alive(int(row[0])):
+            return False
+        conn.execute(
+            "INSERT INTO qbank_token_cache_leases (key, owner, pid, expires_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET owner = excluded.owner,"
+            " pid = excluded.pid, expires_at = excluded.expires_at",
+            (key, owner, os.getpid(), now + seconds),
+        )
+        return True
+
+
+def _sqlite_drop_lease(conn: sqlite3.Connection, key: str, owner: str) -> None:
+    with immediate(conn):
+        conn.execute(
+            "DELETE FROM qbank_token_cache_leases WHERE key = ? AND owner = ?", (key, owner)
+        )
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host (SQLite stores are shared by one host)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, under another user
+        return True
+    return True
 
 
 class AsyncPostgresTokenStore(AsyncTokenStore):

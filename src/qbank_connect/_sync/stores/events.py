@@ -1,7 +1,7 @@
 # Generated from src/qbank_connect/_async/stores/events.py by scripts/unasync.py: do not edit.
 # Change the async source and run `python scripts/unasync.py`.
-"""Webhook de-duplication for the async client: :class:`EventDeduplicator` and the stores it
-keeps event ids in (memory, SQLite, PostgreSQL, Redis).
+"""Webhook de-duplication: :class:`EventDeduplicator` and the stores it keeps event ids in
+(memory, SQLite, PostgreSQL, Redis). ``_sync/stores/events.py`` is its blocking twin.
 
 The seam is :class:`EventStore`: ``claim(event_id, lease) -> bool`` (atomic: of any number
 of concurrent claims of one id, in any process, exactly one gets True until its lease runs out,
@@ -13,8 +13,8 @@ and whether it was handled; nothing of the event's body.
 ===========  ===============================================================================
 memory       this process only (``max_entries``, lost on restart); no I/O
 SQLite       table ``qbank_webhook_events (event_id, expires_at, handled)``; each call is one
-             ``BEGIN IMMEDIATE`` transaction (a claim first deletes the expired rows), in a
-             worker thread. Processes on one host (file ``0600``, WAL).
+             ``BEGIN IMMEDIATE`` transaction (a claim first deletes the expired rows; on the
+             async client in a worker thread). Processes on one host (file ``0600``, WAL).
 PostgreSQL   the same table; a claim is one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE
              expired RETURNING`` after purging up to 500 expired rows (``SKIP LOCKED``).
 Redis        a key ``qbank-webhook:<event_id>``: ``SET NX PX lease`` to claim, ``SET PX ttl``
@@ -56,6 +56,7 @@ from .connections import PostgresStore, RedisStore, SQLiteStore
 __all__ = [
     "EventDeduplicator",
     "EventStore",
+    "EventStoreMethods",
     "MemoryEventStore",
     "PostgresEventStore",
     "RedisEventStore",
@@ -69,9 +70,10 @@ _T = TypeVar("_T")
 class EventStore(Protocol):
     """Where :class:`EventDeduplicator` keeps event ids: implement it for a store of your own.
 
-    ``claim``, ``release``, ``seen`` and ``clear`` are required; ``done``, ``handled``,
-    ``count`` and ``close`` are optional (a store without ``done`` is used as a store of the
-    first kind: its claim is called with ``ttl`` and marks the event handled at once).
+    ``claim``, ``release``, ``seen`` and ``clear`` are required. Optional: ``done(event_id,
+    ttl)`` (without it the store is one of the first kind: its claim is given ``ttl`` and marks
+    the event handled at once), ``handled(event_id) -> bool`` (else ``seen``), ``count() ->
+    int`` (else ``len()``).
 
     Example::
 
@@ -86,30 +88,36 @@ class EventStore(Protocol):
             def handled(self, event_id: str) -> bool: ...  # done, unexpired
             def clear(self) -> None: ...
             def count(self) -> int: ...                    # unexpired entries
+
+        dedup = EventDeduplicator(store=TableStore())
     """
 
-    def claim(self, event_id: str, lease: float) -> bool:
+    def claim(self, event_id: str, lease: float, /) -> bool:
         """Hold the id for ``lease`` seconds; True unless an unexpired entry exists (atomic)."""
         ...
 
-    def done(self, event_id: str, ttl: float) -> None:
-        """Mark the id handled for ``ttl`` seconds from now (whether or not it is claimed)."""
-        ...
-
-    def release(self, event_id: str) -> None:
+    def release(self, event_id: str, /) -> None:
         """Drop the id's claim (not a handled entry; no error if absent)."""
         ...
 
-    def seen(self, event_id: str) -> bool:
+    def seen(self, event_id: str, /) -> bool:
         """Whether the id is claimed or handled (unexpired)."""
-        ...
-
-    def handled(self, event_id: str) -> bool:
-        """Whether the id was marked done (unexpired)."""
         ...
 
     def clear(self) -> None:
         """Drop every entry."""
+        ...
+
+
+class EventStoreMethods(EventStore, Protocol):
+    """Every method the de-duplicator calls: the stores of this module have them all."""
+
+    def done(self, event_id: str, ttl: float, /) -> None:
+        """Mark the id handled for ``ttl`` seconds from now (whether or not it is claimed)."""
+        ...
+
+    def handled(self, event_id: str, /) -> bool:
+        """Whether the id was marked done (unexpired)."""
         ...
 
     def count(self) -> int:
@@ -273,11 +281,16 @@ def _sqlite_value(conn: sqlite3.Connection, sql: str, *params: Any) -> Any:
 
 _PURGE_BATCH = 500
 
+# In the SQL below, "now" is coalesce(%s, <the statement's time on the PostgreSQL server>):
+# the parameter is the test clock's time, or NULL.
+
 
 class PostgresEventStore:
-    """Event ids in a PostgreSQL table shared by every host (``clock``: wall clock)."""
+    """Event ids in a PostgreSQL table shared by every host. Leases and retention are measured
+    on the PostgreSQL server's clock, which every receiver shares (``clock``, wall-clock
+    seconds, replaces it: for tests)."""
 
-    def __init__(self, url: StoreURL | str, *, clock: Clock = time.time) -> None:
+    def __init__(self, url: StoreURL | str, *, clock: Clock | None = None) -> None:
         url = url if isinstance(url, StoreURL) else parse_store_url(url, argument="store")
         schema = _TABLE_SQL.format(real="double precision", bool="boolean") + (
             # A table of 0.2.0 has no `handled` column; its entries were all handled on claim.
@@ -290,22 +303,29 @@ class PostgresEventStore:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.store.url.redacted!r}>"
 
+    def _now(self) -> float | None:
+        """The test clock's time, or None: the SQL's ``coalesce`` then takes the server's."""
+        return None if self._clock is None else self._clock()
+
     def claim(self, event_id: str, lease: float) -> bool:
-        now = self._clock()
+        now = self._now()
         with self.store.connection() as conn:
             # Expired rows go a batch at a time, skipping rows another claim is deleting.
             conn.execute(
                 "DELETE FROM qbank_webhook_events WHERE event_id IN ("
-                " SELECT event_id FROM qbank_webhook_events WHERE expires_at <= %s"
+                " SELECT event_id FROM qbank_webhook_events"
+                " WHERE expires_at <= coalesce(%s::float8, extract(epoch from statement_timestamp()))"
                 " ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)",
                 (now, _PURGE_BATCH),
             )
             cursor = conn.execute(
                 "INSERT INTO qbank_webhook_events AS e (event_id, expires_at, handled)"
-                " VALUES (%s, %s, false) ON CONFLICT (event_id) DO UPDATE"
+                " VALUES (%s, coalesce(%s::float8, extract(epoch from statement_timestamp())) + %s, false)"
+                " ON CONFLICT (event_id) DO UPDATE"
                 " SET expires_at = excluded.expires_at, handled = false"
-                " WHERE e.expires_at <= %s RETURNING 1",
-                (event_id, now + lease, now),
+                " WHERE e.expires_at <= coalesce(%s::float8, extract(epoch from statement_timestamp()))"
+                " RETURNING 1",
+                (event_id, now, lease, now),
             )
             row = cursor.fetchone()
         return row is not None
@@ -314,9 +334,10 @@ class PostgresEventStore:
         with self.store.connection() as conn:
             conn.execute(
                 "INSERT INTO qbank_webhook_events (event_id, expires_at, handled)"
-                " VALUES (%s, %s, true) ON CONFLICT (event_id) DO UPDATE"
+                " VALUES (%s, coalesce(%s::float8, extract(epoch from statement_timestamp())) + %s, true)"
+                " ON CONFLICT (event_id) DO UPDATE"
                 " SET expires_at = excluded.expires_at, handled = true",
-                (event_id, self._clock() + ttl),
+                (event_id, self._now(), ttl),
             )
 
     def release(self, event_id: str) -> None:
@@ -329,8 +350,9 @@ class PostgresEventStore:
     def seen(self, event_id: str) -> bool:
         with self.store.connection() as conn:
             cursor = conn.execute(
-                "SELECT 1 FROM qbank_webhook_events WHERE event_id = %s AND expires_at > %s",
-                (event_id, self._clock()),
+                "SELECT 1 FROM qbank_webhook_events WHERE event_id = %s"
+                " AND expires_at > coalesce(%s::float8, extract(epoch from statement_timestamp()))",
+                (event_id, self._now()),
             )
             row = cursor.fetchone()
         return row is not None
@@ -339,8 +361,9 @@ class PostgresEventStore:
         with self.store.connection() as conn:
             cursor = conn.execute(
                 "SELECT 1 FROM qbank_webhook_events"
-                " WHERE event_id = %s AND expires_at > %s AND handled",
-                (event_id, self._clock()),
+                " WHERE event_id = %s AND handled"
+                " AND expires_at > coalesce(%s::float8, extract(epoch from statement_timestamp()))",
+                (event_id, self._now()),
             )
             row = cursor.fetchone()
         return row is not None
@@ -352,7 +375,9 @@ class PostgresEventStore:
     def count(self) -> int:
         with self.store.connection() as conn:
             conn.execute(
-                "DELETE FROM qbank_webhook_events WHERE expires_at <= %s", (self._clock(),)
+                "DELETE FROM qbank_webhook_events"
+                " WHERE expires_at <= coalesce(%s::float8, extract(epoch from statement_timestamp()))",
+                (self._now(),),
             )
             cursor = conn.execute("SELECT count(*) FROM qbank_webhook_events")
             row = cursor.fetchone()
@@ -425,8 +450,9 @@ class RedisEventStore:
         self.store.close()
 
 
-def open_event_store(value: str, *, clock: Clock | None = None) -> EventStore:
-    """The store a URL names (checked before any I/O); ``clock`` is wall-clock seconds.
+def open_event_store(value: str, *, clock: Clock | None = None) -> EventStoreMethods:
+    """The store a URL names (checked before any I/O); ``clock`` (wall-clock seconds) replaces
+    the SQLite host's and the PostgreSQL server's clock, for tests.
 
     Example::
 
@@ -436,11 +462,11 @@ def open_event_store(value: str, *, clock: Clock | None = None) -> EventStore:
     if url.kind == "sqlite":
         return SQLiteEventStore(url, clock=clock or time.time)
     if url.kind == "postgresql":
-        return PostgresEventStore(url, clock=clock or time.time)
+        return PostgresEventStore(url, clock=clock)
     return RedisEventStore(url)
 
 
-class _AsyncOwnStore:
+class GivenEventStore:
     """A store object the caller gave: the optional methods filled in."""
 
     def __init__(self, store: Any, ttl: float) -> None:
@@ -502,10 +528,12 @@ class EventDeduplicator:
     ``store`` is where the ids live: without it, this process's memory (the oldest dropped
     beyond ``max_entries``, all lost on restart); ``"sqlite:///dedup.db"`` (processes on one
     host), ``"postgresql://..."`` or ``"redis://..."`` share them between processes: a claim
-    is atomic in the store. SQLite runs in worker threads, PostgreSQL and Redis on their
-    asyncio clients (on trio they raise ``QBankStoreError``). Any object with the methods of
-    :class:`EventStore` works as a store. ``clock`` (wall-clock seconds for the SQLite and
-    PostgreSQL stores, ``time.monotonic`` for memory) is for tests.
+    is atomic in the store. On the async de-duplicator SQLite runs in worker threads and
+    PostgreSQL and Redis on their asyncio clients (on trio these two raise
+    ``QBankStoreError``). Any object with the methods of :class:`EventStore` works as a
+    store. Leases and retention are measured on the clock the receivers share: the host's
+    for memory and SQLite, the PostgreSQL server's, the Redis server's. ``clock`` replaces the
+    first three, for tests (wall-clock seconds; ``time.monotonic`` for memory).
 
     Example::
 
@@ -536,13 +564,13 @@ class EventDeduplicator:
         self._ttl = check_seconds(ttl, "ttl")
         self._lease = check_seconds(lease, "lease")
         self._owned = isinstance(store, str)
-        self._store: EventStore
+        self._store: EventStoreMethods
         if store is None:
             self._store = MemoryEventStore(max_entries, clock=clock or time.monotonic)
         elif isinstance(store, str):
             self._store = open_event_store(store, clock=clock)
         elif all(callable(getattr(store, m, None)) for m in EVENT_STORE_METHODS):
-            self._store = _AsyncOwnStore(store, self._ttl)
+            self._store = GivenEventStore(store, self._ttl)
         else:
             raise TypeError(
                 "store must be a store URL (sqlite:///..., postgresql://..., redis://...) or an "
@@ -647,6 +675,9 @@ class EventDeduplicator:
 
     def __len__(self) -> int:
         return self.count()
+
+    def __bool__(self) -> bool:
+        return True  # a de-duplicator is never "empty" in `if dedup:` (and costs no I/O there)
 
     def close(self) -> None:
         """Close the store's connections if it was opened from a URL.
