@@ -353,9 +353,11 @@ def exactly_once_stores(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def exactly_once(session: nox.Session) -> None:
     """The payment journal's proofs in full (tests/exactly_once/, `-m slow`): the crash test on
-    SQLite and PostgreSQL, 8 workers SIGKILLed while paying 2,000 references. Needs postgresql
-    (apt); the short versions run in the default session."""
-    session.install("-e", ".[postgres]", "-r", TEST_REQUIREMENTS)
+    SQLite and PostgreSQL, 8 workers SIGKILLed while paying 2,000 references; the fleet test,
+    8 workers on clocks skewed -2 h..+2 h, SIGKILLed and SIGSTOPped, the world moved 25 h
+    mid-run. Needs postgresql and faketime (apt); the short versions run in the default
+    session."""
+    session.install("-e", ".[postgres,token-cache]", "-r", TEST_REQUIREMENTS)
     session.run(
         "pytest",
         "-W",

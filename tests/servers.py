@@ -25,7 +25,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,8 +127,10 @@ def _unprivileged() -> tuple[list[str], int | None, int | None]:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL server on a temp directory and a free port, trust auth on loopback only."""
+def postgres_server(env: Mapping[str, str] | None = None) -> Iterator[PostgresServer]:
+    """A PostgreSQL server on a temp directory and a free port, trust auth on loopback only.
+
+    ``env``: the server's environment (e.g. libfaketime's, to give it a clock of its own)."""
     bin_dir = _postgres_bin()
     if bin_dir is None:
         missing("PostgreSQL (initdb, pg_ctl)", "postgresql")
@@ -182,6 +184,7 @@ def postgres_server() -> Iterator[PostgresServer]:
                 ],
                 capture_output=True,
                 cwd=directory,
+                env=None if env is None else {**os.environ, **env},
             )
             if started.returncode == 0:
                 break

@@ -189,8 +189,10 @@ def blocking_check() -> None:
     asyncio = sys.modules.get("asyncio")
     running = asyncio is not None and asyncio._get_running_loop() is not None
     if not running:
-        trio = sys.modules.get("trio")
-        running = trio is not None and trio.lowlevel.in_trio_run()
+        # trio may be half imported by another thread right now: no attribute is certain yet.
+        lowlevel = getattr(sys.modules.get("trio"), "lowlevel", None)
+        in_trio_run = getattr(lowlevel, "in_trio_run", None)
+        running = in_trio_run is not None and bool(in_trio_run())
     if running:
         _warned_blocking = True
         warnings.warn(

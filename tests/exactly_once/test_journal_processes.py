@@ -19,11 +19,14 @@ CHILD = """
 import json, os, sys
 from datetime import datetime, timezone
 from qbank_connect import idempotency_key_for
-from qbank_connect._stores.journal import JournalEntry, JournalOutcome, json_body_record
+from qbank_connect._stores.journal import (
+    JournalEntry, JournalOutcome, journal_scope, json_body_record,
+)
 from qbank_connect._sync.stores.journal import open_journal
 url, count, start = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 journal = open_journal(url)
-journal.pending()  # connected
+scope = journal_scope("https://bank.test/v1", "c1", journal_key="k", client_secret=None)
+journal.pending(scope)  # connected
 print("ready", flush=True)
 sys.stdin.readline()  # all start together
 seen = {}
@@ -32,9 +35,9 @@ for n in range(count):
     reference = f"race:{(start + n) % count}"  # each process in its own order
     mine = JournalEntry(reference, "createAchPayment", idempotency_key_for("x", reference),
                         digest, json.dumps({"pid": os.getpid()}), datetime.now(timezone.utc))
-    won = journal.claim(mine)
-    journal.settle(won, JournalOutcome(201, json.dumps({"by": os.getpid()}), True))
-    seen[reference] = [won.body, journal.get("createAchPayment", reference).outcome.body]
+    won = journal.claim(scope, mine)
+    journal.settle(scope, won, JournalOutcome(201, json.dumps({"by": os.getpid()}), True))
+    seen[reference] = [won.body, journal.get(scope, "createAchPayment", reference).outcome.body]
 journal.close()
 print(json.dumps(seen))
 """

@@ -40,6 +40,7 @@ from qbank_connect.journal import (
     AsyncSQLiteJournal,
     JournalEntry,
     JournalOutcome,
+    JournalScope,
     PostgresJournal,
     SQLiteJournal,
 )
@@ -82,17 +83,17 @@ def sync_journal(url: str, killer: _Killer, tail: bool) -> Any:
     base: Any = SQLiteJournal if url.startswith("sqlite:") else PostgresJournal
 
     class Killing(base):  # type: ignore[misc, valid-type]
-        def claim(self, entry: JournalEntry) -> JournalEntry:
-            stored = super().claim(entry)
+        def claim(self, scope: JournalScope, entry: JournalEntry) -> JournalEntry:
+            stored = super().claim(scope, entry)
             if tail and _never_sent(entry):
                 raise CrashedHere
             return stored
 
-        def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
+        def settle(self, scope: JournalScope, entry: JournalEntry, outcome: JournalOutcome) -> None:
             if tail:
                 return  # the outcome is lost, as in a crash
             killer.maybe_die(entry)
-            super().settle(entry, outcome)
+            super().settle(scope, entry, outcome)
 
     return Killing(url[len("sqlite:///") :] if url.startswith("sqlite:") else url)
 
@@ -101,17 +102,19 @@ def async_journal(url: str, killer: _Killer, tail: bool) -> Any:
     base: Any = AsyncSQLiteJournal if url.startswith("sqlite:") else AsyncPostgresJournal
 
     class Killing(base):  # type: ignore[misc, valid-type]
-        async def claim(self, entry: JournalEntry) -> JournalEntry:
-            stored = await super().claim(entry)
+        async def claim(self, scope: JournalScope, entry: JournalEntry) -> JournalEntry:
+            stored = await super().claim(scope, entry)
             if tail and _never_sent(entry):
                 raise CrashedHere
             return stored
 
-        async def settle(self, entry: JournalEntry, outcome: JournalOutcome) -> None:
+        async def settle(
+            self, scope: JournalScope, entry: JournalEntry, outcome: JournalOutcome
+        ) -> None:
             if tail:
                 return
             killer.maybe_die(entry)
-            await super().settle(entry, outcome)
+            await super().settle(scope, entry, outcome)
 
     return Killing(url[len("sqlite:///") :] if url.startswith("sqlite:") else url)
 

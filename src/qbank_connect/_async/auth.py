@@ -10,6 +10,7 @@ from .._concurrency import AsyncLock, async_sleep
 from .._config import TOKEN_MAX_RETRIES, TOKEN_TIMEOUT
 from .._logging import logger
 from .._retry import retry_delay_after
+from .._stores.clock import CLOCK_SKEW
 from .http import AsyncHTTP
 
 __all__ = [
@@ -147,6 +148,7 @@ class AsyncTokenEndpoint:
                     assert failure is not None
                     raise failure
                 logger.debug("POST /token -> %s", status)
+                CLOCK_SKEW.observe(response.headers.get("date"))  # for the payment journal
                 return parse_token_response(response)  # the token, or the named error
             await async_sleep(delay)
             retries += 1

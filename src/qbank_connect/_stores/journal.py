@@ -19,8 +19,10 @@ import httpx2
 from .. import errors
 from .._upload import AchUpload
 from ..models import CheckIssue, Payment, ResponseModel
+from .clock import CLOCK_SKEW, SKEW_TOLERANCE, ClockSkew
 
 __all__ = [
+    "CLOCK_SKEW",
     "CONFLICT_WAIT",
     "KEY_RETENTION",
     "LEASE",
@@ -67,8 +69,6 @@ CONFLICT_WAIT = 60.0
 entry another live sender holds: the default request timeout, the longest a first attempt keeps
 its key in flight at QBank before its own sender gives up on it."""
 
-SKEW_TOLERANCE = timedelta(minutes=2)
-"""A ``Date`` header further than this from the local clock is logged (once) as clock skew."""
 
 # Final error answers: sending the same request again gets the same answer, so it is recorded
 # and re-raised. Any other failure (no answer, 5xx, 429, 401, 403, 409) leaves the call pending.
@@ -366,7 +366,12 @@ def generation_key(operation: str, reference: str, generation: int) -> str:
     return idempotency_key_for(operation, reference, f"generation:{generation}")
 
 
-def decide(stored: JournalEntry, attempted: JournalEntry, now: datetime | None = None) -> Decision:
+def decide(
+    stored: JournalEntry,
+    attempted: JournalEntry,
+    now: datetime | None = None,
+    window: timedelta | None = None,
+) -> Decision:
     """What to do with the entry the journal holds for this call.
 
     Raises :class:`~qbank_connect.errors.QBankReferenceReuseError` for another body under the
@@ -387,55 +392,9 @@ def decide(stored: JournalEntry, attempted: JournalEntry, now: datetime | None =
         return "replay"
     if stored.state is EntryState.RESOLVED:
         return "resolved"
-    if stored.state is EntryState.RECONCILE or stored.age(now) >= RESEND_WINDOW:
+    if stored.state is EntryState.RECONCILE or stored.age(now) >= (window or RESEND_WINDOW):
         return "reconcile"
     return "send"
-
-
-class ClockSkew:
-    """The local clock's distance from QBank's, from the ``Date`` of each answer.
-
-    A skew beyond :data:`SKEW_TOLERANCE` is logged once, with its size; the largest one seen
-    shrinks the resend window (:meth:`window`). One per process (``CLOCK_SKEW``)."""
-
-    def __init__(self) -> None:
-        self.largest = timedelta(0)
-        self._logged = False
-
-    def observe(self, date_header: str | None, local: datetime | None = None) -> None:
-        if not date_header:
-            return
-        from email.utils import parsedate_to_datetime
-
-        try:
-            remote = parsedate_to_datetime(date_header)
-        except (TypeError, ValueError, IndexError):
-            return
-        if remote is None or remote.tzinfo is None:
-            return
-        skew = remote - (local or datetime.now(timezone.utc))
-        size = abs(skew)
-        if size <= self.largest:
-            return
-        self.largest = size
-        if size > SKEW_TOLERANCE and not self._logged:
-            self._logged = True
-            from .._logging import logger
-
-            logger.warning(
-                "clock skew: this host's clock is %.0f s %s QBank's (Date header); the journal "
-                "resends a pending payment only while its key is younger than %s minus the skew",
-                size.total_seconds(),
-                "behind" if skew > timedelta(0) else "ahead of",
-                RESEND_WINDOW,
-            )
-
-    def window(self) -> timedelta:
-        """The resend window, shrunk by the largest skew seen."""
-        return RESEND_WINDOW - self.largest
-
-
-CLOCK_SKEW = ClockSkew()
 
 
 _JOURNAL_INFO = b"qbank-connect journal v1"

@@ -41,10 +41,12 @@ class Dialect:
     now: str
 
 
-SQLITE = Dialect("sqlite", "?", "((julianday('now') - 2440587.5) * 86400.0)")
+SQLITE = Dialect("sqlite", "?", "qbank_now()")
+"""The SDK's own SQLite journal: ``qbank_now()`` is the host's clock corrected by the skew
+seen against QBank's ``Date`` headers (a function the journal registers on its connection)."""
 POSTGRESQL = Dialect("postgresql", "%s", "(extract(epoch from clock_timestamp())::float8)")
 # A Django cursor takes %s on every vendor; pair it with the vendor's "now".
-DJANGO_SQLITE = Dialect("sqlite", "%s", SQLITE.now)
+DJANGO_SQLITE = Dialect("sqlite", "%s", "((julianday('now') - 2440587.5) * 86400.0)")
 
 _COLUMNS = (
     "reference, operation, idempotency_key, body_digest, body, created_at, state, outcome, "

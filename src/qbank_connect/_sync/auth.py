@@ -12,6 +12,7 @@ from .._concurrency import Lock, sleep
 from .._config import TOKEN_MAX_RETRIES, TOKEN_TIMEOUT
 from .._logging import logger
 from .._retry import retry_delay_after
+from .._stores.clock import CLOCK_SKEW
 from .http import HTTP
 
 __all__ = [
@@ -149,6 +150,7 @@ class TokenEndpoint:
                     assert failure is not None
                     raise failure
                 logger.debug("POST /token -> %s", status)
+                CLOCK_SKEW.observe(response.headers.get("date"))  # for the payment journal
                 return parse_token_response(response)  # the token, or the named error
             sleep(delay)
             retries += 1

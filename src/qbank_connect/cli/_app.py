@@ -11,6 +11,7 @@ import typer
 
 from ._accounts import accounts, auth, balances, transactions
 from ._exit import epilog
+from ._journal import journal
 from ._offline import nacha, webhooks
 from ._options import command
 from ._payments import payments
@@ -39,6 +40,7 @@ for _sub in (
     positive_pay,
     webhooks,
     nacha,
+    journal,
 ):
     app.add_typer(_sub)
 

@@ -68,7 +68,7 @@ def exit_code_for(error: BaseException) -> ExitCode:
 
 def describe(error: BaseException) -> str:
     """One line for a human: what failed, and what support or a re-run needs."""
-    if isinstance(error, QBankAPIError):
+    if isinstance(error, QBankAPIError) and error.status_code is not None:
         text = f"{error.status_code}"
         if error.error_code:
             text += f" {error.error_code}"

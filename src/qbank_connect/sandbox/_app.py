@@ -86,6 +86,7 @@ class App:
         faults: Faults,
         lock: threading.RLock,
         base_path: str,
+        date_header: bool = True,
     ) -> None:
         self.clients = clients
         self.clock = clock
@@ -94,6 +95,7 @@ class App:
         self.faults = faults
         self.lock = lock
         self.base_path = base_path.rstrip("/")
+        self.date_header = date_header
         self.idempotency = IdempotencyStore()
         self.token_requests = 0
 
@@ -126,7 +128,7 @@ class App:
             yield decision.latency
         if decision.drop:
             return Reply(None)
-        return Reply(framed(request.method, answer))
+        return Reply(framed(request.method, answer, self.clock.now() if self.date_header else None))
 
     def _execute(self, pending: Pending, latency: float) -> Generator[float, None, Response]:
         if latency:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -146,8 +148,10 @@ def error_response(
     return json_response(request_id, status, body, headers=headers)
 
 
-def framed(method: str, response: Response) -> Response:
-    """The response as sent: with ``Content-Length``; for ``HEAD``, the GET's headers and
-    no body (RFC 9110 section 9.3.2)."""
+def framed(method: str, response: Response, date: datetime | None = None) -> Response:
+    """The response as sent: with ``Content-Length`` and ``Date`` (the sandbox clock's); for
+    ``HEAD``, the GET's headers and no body (RFC 9110 section 9.3.2)."""
     headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+    if date is not None:
+        headers.append(("Date", format_datetime(date.astimezone(timezone.utc), usegmt=True)))
     return Response(response.status, headers, b"" if method == "HEAD" else response.body)

@@ -76,7 +76,9 @@ class Sandbox(Closing):
 
     ``clients`` defaults to the demo client (every scope) and a read-only demo client.
     A ``start`` freezes the clock there (it moves only with :meth:`advance`); without it the
-    clock follows real UTC time. ``seed`` makes the seeded data and ids deterministic.
+    clock follows real UTC time. Answers carry a ``Date`` header (the sandbox clock's) when the
+    clock ticks, or when ``date_header=True``: a frozen clock days in the past would look like
+    a badly skewed bank to the payment journal (which then refuses to resend). ``seed`` makes the seeded data and ids deterministic.
     """
 
     def __init__(
@@ -92,6 +94,7 @@ class Sandbox(Closing):
         ticking: bool | None = None,
         webhook_max_attempts: int = 5,
         webhook_backoff: float = 0.2,
+        date_header: bool | None = None,
     ) -> None:
         if clients is None:
             clients = (
@@ -115,6 +118,7 @@ class Sandbox(Closing):
             faults=self.faults,
             lock=self._lock,
             base_path=urlsplit(self.base_url).path or "/",
+            date_header=self.clock.ticking if date_header is None else date_header,
         )
         self._servers: list[SandboxServer] = []
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from typing_extensions import LiteralString
 
+from ..._stores.clock import CLOCK_SKEW
 from ..._stores.journal import LEASE, JournalEntry, JournalOutcome, JournalScope
 from ..._stores.journal_sql import POSTGRESQL, SQLITE, Dialect, JournalSQL, epoch, old_table_error
 from ..._stores.urls import StoreKind, parse_store_url
@@ -254,7 +255,7 @@ class AsyncSQLiteJournal(AsyncSQLJournal):
         self.path: str = os.path.abspath(path)
         url = parse_store_url("sqlite:///" + self.path, argument="journal", kinds=_SQLITE)
         self._store = AsyncSQLiteStore(url, schema=self.sql.schema_table + ";")
-        self._checked = 0
+        self._checked = (0, 0)  # (pid, connection) that registered qbank_now() and checked
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
@@ -266,14 +267,15 @@ class AsyncSQLiteJournal(AsyncSQLJournal):
         return await self._store.run(self._sqlite_query, statement, params)
 
     def _ready(self, conn: sqlite3.Connection) -> None:
-        if self._checked == os.getpid():
+        if self._checked == (os.getpid(), id(conn)):
             return
+        conn.create_function("qbank_now", 0, CLOCK_SKEW.estimated_now)
         try:
             conn.execute(self.sql.check)
         except sqlite3.OperationalError as exc:
             raise old_table_error(exc) from None
         conn.execute(self.sql.schema_index)
-        self._checked = os.getpid()
+        self._checked = (os.getpid(), id(conn))
 
     def _sqlite_execute(self, conn: sqlite3.Connection, statement: str, params: Any) -> int:
         # Autocommit: each statement is its own transaction, on disk (synchronous=FULL).

@@ -21,6 +21,7 @@ from ..._stores.journal import (
     CLOCK_SKEW,
     CONFLICT_WAIT,
     LEASE,
+    RESEND_WINDOW,
     ClockSkew,
     EntryState,
     JournalEntry,
@@ -149,7 +150,11 @@ class AsyncFence:
         while True:
             started = _boottime()
             row = await self.journal.acquire(
-                self.scope, self.entry, self.owner, lease=LEASE, window=self.skew.window()
+                self.scope,
+                self.entry,
+                self.owner,
+                lease=LEASE,
+                window=self.skew.window(RESEND_WINDOW),
             )
             if row.generation != self.entry.generation or row.state is EntryState.NOT_SENT:
                 raise _Superseded
@@ -274,7 +279,7 @@ async def _journaled(
     conflict_wait: float,
     skew: ClockSkew,
 ) -> httpx2.Response:
-    decision = decide(stored, attempted)
+    decision = decide(stored, attempted, window=skew.window(RESEND_WINDOW))
     if decision == "replay":
         assert stored.outcome is not None
         return _replay(stored, stored.outcome)
