@@ -244,7 +244,11 @@ def test_a_starting_worker_recovers_what_a_crash_left_pending(
     assert entry.state.value == "succeeded"
     key = idempotency_key_for(ACH, reference)
     assert len(sandbox[0].payments_by_key()[key]) == 1
-    assert "qbank recover: succeeded" in workers.log("recovering")
+    # The worker logs what it recovered once recover() returns (just after the settle).
+    deadline = time.monotonic() + 60
+    while "qbank recover: succeeded" not in workers.log("recovering"):
+        assert time.monotonic() < deadline, workers.log("recovering")
+        time.sleep(0.1)
 
 
 def test_the_reference_is_the_business_key_filled_from_the_arguments() -> None:

@@ -55,7 +55,10 @@ class Command(BaseCommand):
         if date is None:
             self.stdout.write("WARN clock: QBank's answer has no Date header")
         else:
-            skew = (datetime.now(timezone.utc) - parsedate_to_datetime(date)).total_seconds()
+            theirs = parsedate_to_datetime(date)
+            if theirs.tzinfo is None:  # "-0000": UTC, with no claim about the local zone
+                theirs = theirs.replace(tzinfo=timezone.utc)
+            skew = (datetime.now(timezone.utc) - theirs).total_seconds()
             verdict = "ok  " if abs(skew) <= MAX_SKEW else "FAIL"
             self.stdout.write(f"{verdict} clock skew: {skew:+.0f} s against QBank's Date")
             failed |= abs(skew) > MAX_SKEW
