@@ -284,3 +284,40 @@ def test_the_reference_is_the_business_key_filled_from_the_arguments() -> None:
     assert issubclass(QBankTimeoutError, RETRYABLE)
     assert not issubclass(QBankBadRequestError, RETRYABLE)
     app.close()
+
+
+def _client_id_in_child(queue: Any) -> None:
+    from qbank_connect.contrib.celery import client_for
+    from tests.celery_tasks import app
+
+    queue.put(id(client_for(app)))
+
+
+def test_one_client_per_worker_process_made_after_fork(
+    sandbox: tuple[Sandbox, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a prefork pool does: the parent's client is never the child's."""
+    import multiprocessing
+
+    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
+    monkeypatch.setenv("QBANK_JOURNAL", f"sqlite:///{tmp_path / 'journal.db'}")
+    monkeypatch.setenv("QBANK_CLIENT_ID", DEMO_CLIENT_ID)
+    monkeypatch.setenv("QBANK_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+    monkeypatch.setenv("QBANK_BASE_URL", sandbox[1])
+    from qbank_connect.contrib.celery import client_for, close_clients
+    from tests.celery_tasks import app
+
+    parent = client_for(app)
+    assert client_for(app) is parent
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_client_id_in_child, args=(queue,))
+    child.start()
+    child_id = queue.get(timeout=30)
+    child.join(30)
+    queue.close()
+    queue.join_thread()
+    assert child.exitcode == 0 and child_id != id(parent)
+    close_clients()
+    assert client_for(app) is not parent  # closed ones are made again on next use
+    close_clients()
