@@ -202,7 +202,13 @@ def types(session: nox.Session) -> None:
     # Every extra the package imports somewhere, httpx (the legacy client type) and pytest (the
     # plugin, qbank_connect.testing).
     session.install(
-        "-e", ".[cli,otel,postgres,redis,token-cache,jwt]", "mypy", "pyright", "httpx", "pytest"
+        "-e",
+        ".[cli,otel,postgres,redis,token-cache,jwt,django,fastapi,celery]",
+        "mypy",
+        "pyright",
+        "httpx",
+        "pytest",
+        "django-stubs",  # Django ships no types; contrib/django must type-check
     )
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
@@ -251,7 +257,7 @@ def stampede(session: nox.Session) -> None:
 @nox.session(python=pythons_for(["3.11"]))
 def celery(session: nox.Session) -> None:
     """A real Celery worker SIGKILLed after paying, the task redelivered: one payment
-    (examples/celery_payments.py, docs/celery.md). Needs `redis-server` on PATH."""
+    (tests/celery_tasks.py on qbank_connect.contrib.celery.QBankTask, docs/celery.md). Needs `redis-server` on PATH."""
     session.install("-e", ".", "-r", TEST_REQUIREMENTS)
     if shutil.which("redis-server") is None:
         session.error("redis-server is not installed (apt-get install redis-server)")
@@ -260,10 +266,26 @@ def celery(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=pythons_for(["3.11"]))
+def django42(session: nox.Session) -> None:
+    """The Django integration's tests with Django 4.2 LTS (the default session has the newest)."""
+    session.install("-e", ".[postgres]", "-r", TEST_REQUIREMENTS, "django>=4.2,<4.3")
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        "-rs",
+        "tests/contrib/test_django.py",
+        "tests/contrib/test_django_journal.py",
+        *session.posargs,
+    )
+
+
 WHEEL_MUST_HAVE = [
     "qbank_connect/py.typed",
     "qbank_connect/_sync/client.py",
     "qbank_connect/sandbox/__init__.py",
+    "qbank_connect/contrib/django/migrations/0001_initial.py",
 ]
 SDIST_MUST_HAVE = [
     "requirements/test.txt",

@@ -137,6 +137,7 @@ WHEEL = {
     "qbank_connect/py.typed": "",
     "qbank_connect/_sync/client.py": "",
     "qbank_connect/sandbox/__init__.py": "",
+    "qbank_connect/contrib/django/migrations/0001_initial.py": "",
     "qbank_connect-1.0.dist-info/licenses/LICENSE": "Apache License",
 }
 SDIST = {
