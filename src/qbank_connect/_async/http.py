@@ -15,12 +15,13 @@ from typing import IO, TYPE_CHECKING, Any
 import httpx2
 
 from .. import _tracing
+from .._backends import async_transport_for
 from .._concurrency import AsyncLock, async_context_identity
 from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
 from ..errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
 
 if TYPE_CHECKING:
-    import httpx
+    from .._backends import AsyncHTTPClient
 
 __all__ = ["AsyncHTTP"]
 
@@ -28,7 +29,12 @@ __all__ = ["AsyncHTTP"]
 class AsyncHTTP:
     """Sends requests; never retries, never raises for a status: the requester decides."""
 
-    def __init__(self, http_client: httpx2.AsyncClient | httpx.AsyncClient | None) -> None:
+    def __init__(self, http_client: AsyncHTTPClient | None, http_backend: object = None) -> None:
+        # aiohttp sends when asked for (async only: the blocking twin's check refuses it);
+        # else httpx2, as below.
+        self._transport = async_transport_for(http_client, http_backend)
+        if self._transport is not None:
+            http_client = None
         self._injected = http_client
         self._lib: ModuleType = httpx2 if http_client is None else _library_of(http_client)
         # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
@@ -65,6 +71,49 @@ class AsyncHTTP:
             extensions={"timeout": timeout},
         )
         return request
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        timeout: Mapping[str, float | None],
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        files: Mapping[str, tuple[str, IO[bytes], str]] | None = None,
+        data: Mapping[str, str] | None = None,
+        key: str | None = None,
+        retries: int = 0,
+        attempt: _tracing.AttemptSpan | None = None,
+    ) -> tuple[httpx2.Response | None, QBankError | None]:
+        """Build and send one request: the answer, or the named error of one that got none."""
+        transport = self._transport
+        if transport is not None:
+            return await transport.request(
+                method,
+                url,
+                headers=headers,
+                timeout=timeout,
+                params=params,
+                content=content,
+                files=files,
+                data=data,
+                key=key,
+                retries=retries,
+                attempt=attempt,
+            )
+        request = self.build(
+            method,
+            url,
+            headers=headers,
+            timeout=timeout,
+            params=params,
+            content=content,
+            files=files,
+            data=data,
+        )
+        return await self.send(request, key, retries, attempt)
 
     async def send(
         self,
@@ -132,6 +181,8 @@ class AsyncHTTP:
     async def aclose(self) -> None:
         """Refuse further calls; close the pool this client opened (never one you gave)."""
         self.closed = True
+        if self._transport is not None:
+            await self._transport.aclose()
         owned, self._owned = self._owned, None
         if owned is not None and owned[0] == async_context_identity():
             await owned[2].aclose()  # the guard closes the pool

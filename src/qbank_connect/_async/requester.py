@@ -218,24 +218,29 @@ class AsyncRequester:
             headers["Authorization"] = token.authorization
             attempt = None if call is None else call.start_attempt(headers)  # + traceparent
             if upload is not None:
-                request = self.http.build(
+                response, failure = await self.http.request(
                     method,
                     url,
                     headers=headers,
                     timeout=timeout,
                     files={"file": (upload.file_name, upload.body(), "text/plain")},
                     data=dict(options.upload_fields or {}),
+                    key=key,
+                    retries=retries,
+                    attempt=attempt,
                 )
             else:
-                request = self.http.build(
+                response, failure = await self.http.request(
                     method,
                     url,
                     headers=headers,
                     timeout=timeout,
                     params=options.params,
                     content=options.json_body,
+                    key=key,
+                    retries=retries,
+                    attempt=attempt,
                 )
-            response, failure = await self.http.send(request, key, retries, attempt)
             if response is not None and response.status_code < 300:
                 self._log_done(method, path, response, key, retries, started)
                 if RAW.get():

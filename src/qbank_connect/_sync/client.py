@@ -44,8 +44,7 @@ from .resources import (
 )
 
 if TYPE_CHECKING:
-    import httpx
-
+    from .._backends import HTTPBackend, HTTPClient
     from .._journal import JournalEntry, RecoveryResult
     from ..webhooks import Webhooks
     from .journal import Journal
@@ -77,6 +76,8 @@ class QBankConnect:
         max_retries: automatic retries of a failed call (default 2).
         http_client: an ``httpx2.Client`` (or a legacy ``httpx.Client``) to send with;
             used as given and never closed here.
+        http_backend: ``"httpx2"`` only (the default): the aiohttp backend is
+            the async client's (docs/aiohttp.md).
         token: a pre-issued bearer token, or a callable returning the current one (no OAuth).
         token_auth_method: ``"client_secret_basic"`` (default: an ``Authorization: Basic``
             header) or ``"client_secret_post"`` (the credentials as form fields).
@@ -119,7 +120,8 @@ class QBankConnect:
         base_url: str | httpx2.URL | None = None,
         timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx2.Client | httpx.Client | None = None,
+        http_client: HTTPClient | None = None,
+        http_backend: HTTPBackend | None = None,
         token: TokenSource | None = None,
         token_auth_method: str = "client_secret_basic",  # noqa: S107 - a method name
         webhook_secret: str | Sequence[str] | None = None,
@@ -132,7 +134,7 @@ class QBankConnect:
         self.base_url = resolve_base_url(base_url, environment)
         self.timeout = resolve_timeout(timeout)
         self.max_retries = validate_max_retries(max_retries)
-        http = HTTP(http_client)
+        http = HTTP(http_client, http_backend)
         self.client_id = client_id or os.environ.get("QBANK_CLIENT_ID") or None
         tokens: Tokens
         self._token_cache: SharedTokens | None = None

@@ -17,12 +17,13 @@ from typing import IO, TYPE_CHECKING, Any
 import httpx2
 
 from .. import _tracing
+from .._backends import sync_transport_for
 from .._concurrency import Lock, sync_context_identity
 from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
 from ..errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
 
 if TYPE_CHECKING:
-    import httpx
+    from .._backends import HTTPClient
 
 __all__ = ["HTTP"]
 
@@ -30,7 +31,12 @@ __all__ = ["HTTP"]
 class HTTP:
     """Sends requests; never retries, never raises for a status: the requester decides."""
 
-    def __init__(self, http_client: httpx2.Client | httpx.Client | None) -> None:
+    def __init__(self, http_client: HTTPClient | None, http_backend: object = None) -> None:
+        # aiohttp sends when asked for (async only: the blocking twin's check refuses it);
+        # else httpx2, as below.
+        self._transport = sync_transport_for(http_client, http_backend)
+        if self._transport is not None:
+            http_client = None
         self._injected = http_client
         self._lib: ModuleType = httpx2 if http_client is None else _library_of(http_client)
         # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
@@ -67,6 +73,49 @@ class HTTP:
             extensions={"timeout": timeout},
         )
         return request
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        timeout: Mapping[str, float | None],
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        files: Mapping[str, tuple[str, IO[bytes], str]] | None = None,
+        data: Mapping[str, str] | None = None,
+        key: str | None = None,
+        retries: int = 0,
+        attempt: _tracing.AttemptSpan | None = None,
+    ) -> tuple[httpx2.Response | None, QBankError | None]:
+        """Build and send one request: the answer, or the named error of one that got none."""
+        transport = self._transport
+        if transport is not None:
+            return transport.request(
+                method,
+                url,
+                headers=headers,
+                timeout=timeout,
+                params=params,
+                content=content,
+                files=files,
+                data=data,
+                key=key,
+                retries=retries,
+                attempt=attempt,
+            )
+        request = self.build(
+            method,
+            url,
+            headers=headers,
+            timeout=timeout,
+            params=params,
+            content=content,
+            files=files,
+            data=data,
+        )
+        return self.send(request, key, retries, attempt)
 
     def send(
         self,
@@ -134,6 +183,8 @@ class HTTP:
     def close(self) -> None:
         """Refuse further calls; close the pool this client opened (never one you gave)."""
         self.closed = True
+        if self._transport is not None:
+            self._transport.close()
         owned, self._owned = self._owned, None
         if owned is not None and owned[0] == sync_context_identity():
             owned[2].close()  # the guard closes the pool
