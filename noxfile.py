@@ -21,7 +21,15 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["unasync_check", "lint", "types", "tests", "legacy_httpx", "dist"]
+nox.options.sessions = [
+    "unasync_check",
+    "lint",
+    "types",
+    "tests",
+    "legacy_httpx",
+    "aiohttp",
+    "dist",
+]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
@@ -154,7 +162,7 @@ def types(session: nox.Session) -> None:
     # Every extra the package imports somewhere, httpx (the legacy client type) and pytest (the
     # plugin, qbank_connect.testing).
     session.install(
-        "-e", ".[cli,otel,postgres,redis,token-cache]", "mypy", "pyright", "httpx", "pytest"
+        "-e", ".[aiohttp,cli,otel,postgres,redis,token-cache]", "mypy", "pyright", "httpx", "pytest"
     )
     session.run("mypy", "--strict", "src/qbank_connect")
     session.run("pyright", "src/qbank_connect")
@@ -163,7 +171,7 @@ def types(session: nox.Session) -> None:
 @nox.session(python=pythons_for(["3.11"]))
 def bench(session: nox.Session) -> None:
     """The speed benchmark (bench/README.md); not a default session. `nox -s bench -- --quick`."""
-    session.install("-e", ".")
+    session.install("-e", ".[aiohttp]")
     session.run("python", "bench/run.py", *session.posargs)
 
 
@@ -296,6 +304,30 @@ def legacy_httpx(session: nox.Session) -> None:
         *LEGACY_SUITES,
         *session.posargs,
         env={"QBANK_TEST_HTTP_LIBRARY": "httpx"},
+    )
+
+
+# The suites that run again on the aiohttp backend (tests/aiohttp_bridge.py), async only.
+AIOHTTP_SUITES = [
+    *(path for path in LEGACY_SUITES if path.startswith("tests/_async/")),
+    "tests/_async/test_tracing.py",
+    "tests/_async/test_faults_stampede.py",
+    "tests/test_aiohttp.py",
+]
+
+
+@nox.session(python=pythons_for(["3.11"]))
+def aiohttp(session: nox.Session) -> None:
+    """The async suites again on ``http_backend="aiohttp"`` (asyncio; the trio runs skip), and
+    the aiohttp backend's own tests (timeouts, TLS, proxies, fork, closing)."""
+    session.install("-e", ".[aiohttp,otel]", "-r", TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        *AIOHTTP_SUITES,
+        *session.posargs,
+        env={"QBANK_TEST_HTTP_LIBRARY": "aiohttp"},
     )
 
 

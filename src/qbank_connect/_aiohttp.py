@@ -202,6 +202,9 @@ class AiohttpTransport:
                         cookie_jar=aiohttp.DummyCookieJar(),  # bearer tokens: no cookies
                         trust_env=False,  # proxies: read once, as httpx2 reads them (above)
                     )
+                    # Retries are the SDK's, counted and backed off: not aiohttp's hidden resend
+                    # of a GET whose connection dropped (its own tests turn it off the same way).
+                    session._retry_connection = False
                     guard = _close_with_owner(session, owner)
                     await guard.__anext__()
                     self._owned = owned = (owner, session, guard)
