@@ -16,9 +16,11 @@ the URLs the suites assert on. asyncio only: the trio runs of these suites are s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
@@ -116,8 +118,10 @@ class Bridge:
             self._thread.join(10)
 
 
-def session_to(bridge: Bridge, host: str) -> Any:
-    """An ``aiohttp.ClientSession`` whose ``host`` (any port) is the bridge (plain HTTP)."""
+def session_to(bridge: Bridge | int, host: str) -> Any:
+    """An ``aiohttp.ClientSession`` whose ``host`` (any port) is the bridge, or the loopback
+    server on that port (plain HTTP)."""
+    target = bridge if isinstance(bridge, int) else bridge.port
     import aiohttp
     from aiohttp.abc import AbstractResolver, ResolveResult
 
@@ -130,7 +134,7 @@ def session_to(bridge: Bridge, host: str) -> Any:
                 ResolveResult(
                     hostname=name,
                     host="127.0.0.1",
-                    port=bridge.port,
+                    port=target if isinstance(bridge, int) else bridge.port,
                     family=socket.AF_INET,
                     proto=0,
                     flags=socket.AI_NUMERICHOST,
@@ -145,3 +149,24 @@ def session_to(bridge: Bridge, host: str) -> Any:
     # dropped, so the suites count every request (a session of yours keeps it: docs/aiohttp.md).
     session._retry_connection = False
     return session
+
+
+@contextlib.asynccontextmanager
+async def sandbox_http(sandbox: Any) -> AsyncIterator[tuple[str, Any]]:
+    """``(base_url, http_client)`` for a test that hands the SDK the sandbox's transport: in
+    process with httpx2; on the aiohttp backend, the sandbox served on loopback and a session."""
+    if not AIOHTTP:
+        async with sandbox.async_http_client() as http:
+            yield sandbox.base_url, http
+        return
+    # Served on loopback; the session resolves the sandbox's host there, so URLs (and the
+    # spans' server.address) stay the sandbox's own.
+    with sandbox.serve() as server:
+        port = int(server.base_url.split(":")[2].split("/")[0])
+        async with session_to(port, sandbox.base_url.split("/")[2].split(":")[0]) as session:
+            yield sandbox.base_url, session
+
+
+def transport_error(httpx2_name: str, aiohttp_name: str) -> str:
+    """The ``error.type`` a span names for a failed request: the sending library's class."""
+    return aiohttp_name if AIOHTTP else httpx2_name
