@@ -20,7 +20,7 @@ import contextlib
 import os
 import socket
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx2
@@ -151,8 +151,15 @@ def session_to(bridge: Bridge | int, host: str) -> Any:
     return session
 
 
+@contextlib.contextmanager
+def sandbox_http(sandbox: Any) -> Iterator[tuple[str, Any]]:
+    """The blocking tests' twin: always httpx2, in process."""
+    with sandbox.http_client() as http:
+        yield sandbox.base_url, http
+
+
 @contextlib.asynccontextmanager
-async def sandbox_http(sandbox: Any) -> AsyncIterator[tuple[str, Any]]:
+async def async_sandbox_http(sandbox: Any) -> AsyncIterator[tuple[str, Any]]:
     """``(base_url, http_client)`` for a test that hands the SDK the sandbox's transport: in
     process with httpx2; on the aiohttp backend, the sandbox served on loopback and a session."""
     if not AIOHTTP:

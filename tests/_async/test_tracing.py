@@ -23,7 +23,7 @@ from qbank_connect.sandbox import (
     Sandbox,
 )
 
-from ..aiohttp_bridge import async_backend_options, sandbox_http, transport_error
+from ..aiohttp_bridge import async_backend_options, async_sandbox_http, transport_error
 from ..raw_server import RawServer, http_response
 from ..telemetry import Telemetry, attrs
 
@@ -58,7 +58,7 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 async def client(sandbox: Sandbox) -> AsyncIterator[AsyncQBankConnect]:
     async with (
-        sandbox_http(sandbox) as (base_url, http),
+        async_sandbox_http(sandbox) as (base_url, http),
         AsyncQBankConnect(
             client_id=DEMO_CLIENT_ID,
             client_secret=DEMO_CLIENT_SECRET,
@@ -219,7 +219,7 @@ async def test_a_failed_token_request_fails_the_call_span(
     otel: Telemetry, sandbox: Sandbox
 ) -> None:
     async with (
-        sandbox_http(sandbox) as (base_url, http),
+        async_sandbox_http(sandbox) as (base_url, http),
         AsyncQBankConnect(
             client_id=DEMO_CLIENT_ID,
             client_secret="not-the-secret",

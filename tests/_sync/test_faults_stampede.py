@@ -51,7 +51,11 @@ def served() -> Iterator[tuple[Sandbox, str]]:
 def client(served: tuple[Sandbox, str]) -> Iterator[QBankConnect]:
     # The client's own connection pool (100 connections), as in production; generous timeout.
     with QBankConnect(
-        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, base_url=served[1], timeout=60, **sync_backend_options()
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        base_url=served[1],
+        timeout=60,
+        **sync_backend_options(),
     ) as client:
         yield client
 
