@@ -56,12 +56,16 @@ IMPL_LABELS = {
     "httpx2": "httpx2",
     "httpx2+pydantic": "httpx2 + pydantic",
     "sdk": "**SDK**",
+    "aiohttp": "aiohttp",
+    "aiohttp+pydantic": "aiohttp + pydantic",
+    "sdk/aiohttp": "**SDK, aiohttp backend**",
     "sdk/httpx": "SDK, legacy httpx client",
     "sdk+otel-off": "SDK, otel API, no provider",
     "sdk+otel": "SDK, tracing on",
     "openai": "openai",
 }
 IMPLS = tuple(IMPL_LABELS)
+ASYNC_ONLY = {"aiohttp", "aiohttp+pydantic", "sdk/aiohttp"}
 MODES = ("sync", "async", f"async x{CONCURRENCY}")
 OPS = {"get": "balances.get", "post": "payments.create_ach"}
 
@@ -143,6 +147,10 @@ def _sdk_setup(impl: str) -> None:
         import opentelemetry.trace  # noqa: F401
     elif impl == "sdk+otel":
         _enable_tracing()
+
+
+def _sdk_backend(impl: str) -> dict[str, Any]:
+    return {"http_backend": "aiohttp"} if impl == "sdk/aiohttp" else {}
 
 
 def sync_case(impl: str, op: str, base: str, limits: list[int] | None) -> Any:
@@ -229,6 +237,7 @@ async def async_case(impl: str, op: str, base: str, limits: list[int] | None) ->
             client_secret=CLIENT_SECRET,
             base_url=base,
             http_client=_sdk_http_client(impl, limits, asynchronous=True),
+            **_sdk_backend(impl),
         )
         if op == "get":
             return lambda: client.balances.get("acc_operating")
@@ -255,6 +264,9 @@ async def async_case(impl: str, op: str, base: str, limits: list[int] | None) ->
             return Payment.model_validate_json(response.content)
 
         return peer_post
+
+    if impl.startswith("aiohttp"):
+        return await aiohttp_case(impl, op, base)
 
     import importlib
     import uuid
@@ -295,6 +307,62 @@ async def async_case(impl: str, op: str, base: str, limits: list[int] | None) ->
         if response.status_code != 202:
             raise RuntimeError(response.status_code)
         return Payment.model_validate_json(response.content) if validate else response.content
+
+    return post
+
+
+async def aiohttp_case(impl: str, op: str, base: str) -> Any:
+    """Bare aiohttp (the floor of the aiohttp backend): one session, the SDK's pool size, the
+    same headers and bodies; ``+pydantic`` validates the answer with the same model."""
+    import json as jsonlib
+    import uuid
+
+    import aiohttp
+
+    from qbank_connect._config import user_agent
+    from qbank_connect.models import Balance, Payment
+
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+    async with session.post(
+        base + "/token",
+        data={"grant_type": "client_credentials"},
+        auth=aiohttp.BasicAuth(CLIENT_ID, CLIENT_SECRET),
+    ) as response:
+        token = (await response.json())["access_token"]
+    headers = {
+        "Accept": "application/json",
+        "User-Agent": user_agent(),
+        "Authorization": f"Bearer {token}",
+    }
+    validate = impl.endswith("+pydantic")
+    if op == "get":
+        url = base + "/balances/acc_operating"
+
+        async def get() -> Any:
+            async with session.get(url, headers=headers) as response:
+                body = await response.read()
+                if response.status != 200:
+                    raise RuntimeError(response.status)
+            return Balance.model_validate_json(body) if validate else body
+
+        return get
+    url = base + "/payments/ach"
+
+    async def post() -> Any:
+        content = jsonlib.dumps(ACH_REQUEST).encode()
+        async with session.post(
+            url,
+            data=content,
+            headers={
+                **headers,
+                "Content-Type": "application/json",
+                "Idempotency-Key": str(uuid.uuid4()),
+            },
+        ) as response:
+            body = await response.read()
+            if response.status != 202:
+                raise RuntimeError(response.status)
+        return Payment.model_validate_json(body) if validate else body
 
     return post
 
@@ -443,7 +511,129 @@ def run_stampede(spec: dict[str, Any]) -> dict[str, Any]:
     return {"token_requests": stats["token_requests"], "calls": spec["n"], "seconds": seconds}
 
 
+FIRST_CALL_IMPLS = {
+    "httpx2+pydantic": "httpx2 + pydantic",
+    "aiohttp+pydantic": "aiohttp + pydantic",
+    "sdk": "**SDK** (httpx2)",
+    "sdk/aiohttp": "**SDK, aiohttp backend**",
+}
+
+
+def run_first_call(spec: dict[str, Any]) -> dict[str, Any]:
+    """A fresh process's start: import, construct, the first call (a token and a balance, for
+    the bare libraries too), then a second call; wall and CPU milliseconds of each step."""
+    import asyncio
+
+    impl, base = spec["impl"], f"http://127.0.0.1:{spec['port']}/v1"
+    marks: list[tuple[float, float]] = [(time.perf_counter(), time.process_time())]
+
+    def mark() -> None:
+        marks.append((time.perf_counter(), time.process_time()))
+
+    async def main() -> None:
+        if impl.startswith("sdk"):
+            from qbank_connect import AsyncQBankConnect
+
+            client = AsyncQBankConnect(
+                CLIENT_ID, CLIENT_SECRET, base_url=base, **_sdk_backend(impl)
+            )
+            mark()
+            await client.balances.get("acc_operating")
+            mark()
+            await client.balances.get("acc_operating")
+            mark()
+            await client.aclose()
+            return
+        if impl == "httpx2+pydantic":
+            import httpx2
+            from pydantic import BaseModel
+
+            class Balance(BaseModel):
+                account_id: str
+                available: str
+
+            async with httpx2.AsyncClient() as http:
+                mark()
+                for _ in range(2):
+                    token = (
+                        await http.post(
+                            base + "/token",
+                            data={"grant_type": "client_credentials"},
+                            auth=(CLIENT_ID, CLIENT_SECRET),
+                        )
+                    ).json()["access_token"]
+                    response = await http.get(
+                        base + "/balances/acc_operating",
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                    Balance.model_validate_json(response.content)
+                    mark()
+            return
+        import aiohttp
+        from pydantic import BaseModel
+
+        class Balance(BaseModel):  # type: ignore[no-redef]
+            account_id: str
+            available: str
+
+        async with aiohttp.ClientSession() as session:
+            mark()
+            for _ in range(2):
+                async with session.post(
+                    base + "/token",
+                    data={"grant_type": "client_credentials"},
+                    auth=aiohttp.BasicAuth(CLIENT_ID, CLIENT_SECRET),
+                ) as answer:
+                    token = (await answer.json())["access_token"]
+                async with session.get(
+                    base + "/balances/acc_operating",
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as answer:
+                    Balance.model_validate_json(await answer.read())
+                mark()
+
+    asyncio.run(main())
+    (w0, c0), (w1, c1), (w2, c2), (w3, c3) = marks[:4]
+    return {
+        "start_wall_ms": (w1 - w0) * 1e3,
+        "start_cpu_ms": (c1 - c0) * 1e3,
+        "first_wall_ms": (w2 - w1) * 1e3,
+        "first_cpu_ms": (c2 - c1) * 1e3,
+        "second_wall_ms": (w3 - w2) * 1e3,
+        "total_cpu_ms": (c2 - c0) * 1e3,
+        "total_wall_ms": (w2 - w0) * 1e3,
+    }
+
+
+def first_call_table(port: int, repeats: int) -> str:
+    """The first call in a fresh process, per implementation: median (min-max)."""
+    rows: dict[str, dict[str, list[float]]] = {}
+    for _ in range(repeats):
+        for impl in FIRST_CALL_IMPLS:  # interleaved: load on the machine hits all alike
+            result = spawn({"kind": "first_call", "impl": impl, "port": port})
+            entry = rows.setdefault(impl, {})
+            for key, value in result.items():
+                entry.setdefault(key, []).append(value)
+    floor = statistics.median(rows["httpx2+pydantic"]["total_cpu_ms"])
+    lines = [
+        "| implementation | import + construct, CPU ms | first call (token + GET), wall ms "
+        "| first call, CPU ms | second call, wall ms | import + construct + first call, CPU ms "
+        "| that / httpx2 + pydantic (target <= 1.2x) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for impl, label in FIRST_CALL_IMPLS.items():
+        r = rows[impl]
+        lines.append(
+            f"| {label} | {fmt(r['start_cpu_ms'], 1)} | {fmt(r['first_wall_ms'], 1)} "
+            f"| {fmt(r['first_cpu_ms'], 1)} | {fmt(r['second_wall_ms'], 2)} "
+            f"| {fmt(r['total_cpu_ms'], 1)} "
+            f"| {statistics.median(r['total_cpu_ms']) / floor:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
 WORKERS = {
+    "first_call": run_first_call,
     "calls": run_calls,
     "construct": run_construct,
     "import": run_import,
@@ -566,7 +756,13 @@ def measure_calls(
     modes: tuple[str, ...] = MODES,
 ) -> dict[tuple[str, str, str], dict[str, list[float]]]:
     results: dict[tuple[str, str, str], dict[str, list[float]]] = {}
-    cases = [(impl, mode, op) for mode in modes for op in OPS for impl in impls]
+    cases = [
+        (impl, mode, op)
+        for mode in modes
+        for op in OPS
+        for impl in impls
+        if not (mode == "sync" and impl in ASYNC_ONLY)
+    ]
     failed: set[tuple[str, str, str]] = set()
     for repeat in range(repeats):
         # Rotate the order each repeat, so that no implementation always runs first.
@@ -741,6 +937,9 @@ def main() -> None:
     parser.add_argument("--impls", help=f"comma-separated subset of {','.join(IMPLS)}")
     parser.add_argument("--modes", help="comma-separated subset of sync,async,conc")
     parser.add_argument("--profile", metavar="IMPL:MODE:OP", help="cProfile one case and exit")
+    parser.add_argument(
+        "--first-call", action="store_true", help="only the fresh-process first-call table"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -764,6 +963,10 @@ def main() -> None:
             spec = {"kind": "calls", "impl": impl, "mode": mode, "op": op, "calls": calls,
                     "warmup": warmup, "port": server.port, "profile": True}  # fmt: skip
             print(spawn(spec, stderr=sys.stderr))
+            return
+
+        if args.first_call:
+            print(first_call_table(server.port, args.repeats or (5 if args.quick else 15)))
             return
 
         started = time.perf_counter()

@@ -12,7 +12,9 @@ Hand-written and outside ``_async/``: the blocking client never gets it (``_back
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
+import sys
 from collections.abc import AsyncGenerator, Mapping
 from typing import IO, Any
 
@@ -20,13 +22,14 @@ import aiohttp
 import httpx2
 
 from . import _tracing
-from ._concurrency import AsyncLock, async_context_identity
+from ._concurrency import AsyncLock
 from ._config import DEFAULT_POOL_LIMITS, shared_ssl_context
 from .errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
 
 __all__ = ["AiohttpResponse", "AiohttpTransport"]
 
 _get_running_loop = asyncio._get_running_loop  # C; None under trio
+_getpid = os.getpid
 _KEEPALIVE_EXPIRY = 5.0  # httpx2's (httpcore's) default, so both backends drop idle sockets alike
 
 
@@ -68,8 +71,8 @@ class AiohttpResponse(httpx2.Response):
 class AiohttpTransport:
     """Sends with an ``aiohttp.ClientSession``: one of its own per event loop, or the one given.
 
-    Its own session verifies TLS with ``ssl_context`` (default: the SDK's shared context, which
-    honours ``SSL_CERT_FILE``/``SSL_CERT_DIR`` like httpx2's), keeps up to 100 connections alive
+    Its own session verifies TLS with ``ssl_context`` (default: the CAs httpx2 trusts, or
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR``; see :func:`_default_ssl`), keeps up to 100 connections alive
     for 5 s (the httpx2 backend's limits), and takes proxies from the environment as httpx2
     reads them (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``). A session you
     give is used as it is (its connector, TLS, proxy and cookie settings) and never closed."""
@@ -83,7 +86,9 @@ class AiohttpTransport:
         self._injected = session
         self._ssl_context = ssl_context
         # (owner, session, guard, proxies): read and replaced as one tuple, like AsyncHTTP's pool.
-        self._owned: tuple[object, aiohttp.ClientSession, AsyncGenerator[None, None]] | None = None
+        self._owned: (
+            tuple[object, int, aiohttp.ClientSession, AsyncGenerator[None, None]] | None
+        ) = None
         self._owned_lock = AsyncLock()
         self._proxies: dict[str, str] = {}  # origin -> proxy URL, "" for none (env, read once)
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
@@ -105,7 +110,8 @@ class AiohttpTransport:
         attempt: _tracing.AttemptSpan | None = None,
     ) -> tuple[httpx2.Response | None, QBankError | None]:
         """The answer, or the named error of a request that got none (as ``AsyncHTTP.send``)."""
-        if _get_running_loop() is None:
+        loop = _get_running_loop()
+        if loop is None:
             raise RuntimeError(
                 "http_backend='aiohttp' runs on asyncio only (aiohttp's limit); on trio, create "
                 "the client without http_backend (httpx2, the default, runs on both)"
@@ -115,7 +121,7 @@ class AiohttpTransport:
         session = self._injected
         proxy = None
         if session is None:
-            session = await self._session()
+            session = await self._session(loop)
             proxy = self._proxy_for(url)
         body: Any = content
         if files is not None:
@@ -184,39 +190,50 @@ class AiohttpTransport:
             proxy = self._proxies[origin] = _environment_proxy(origin) or ""
         return proxy or None
 
-    async def _session(self) -> aiohttp.ClientSession:
-        owner = async_context_identity()
+    async def _session(self, loop: object) -> aiohttp.ClientSession:
+        # The owner is the event loop in this process: a session can't be used from another
+        # loop, nor from a forked child (cheaper to check than anyio's token, every call).
         owned = self._owned
-        if owned is None or owned[0] != owner:
-            async with self._owned_lock:
-                owned = self._owned
-                if owned is None or owned[0] != owner:
-                    # First use, or a new event loop (or process): the old session's
-                    # connections can't be used here. Its guard closes it in its own loop.
-                    session = aiohttp.ClientSession(
-                        connector=aiohttp.TCPConnector(
-                            ssl=self._ssl_context or shared_ssl_context(),
-                            limit=DEFAULT_POOL_LIMITS.max_connections or 0,
-                            keepalive_timeout=_KEEPALIVE_EXPIRY,
-                        ),
-                        cookie_jar=aiohttp.DummyCookieJar(),  # bearer tokens: no cookies
-                        trust_env=False,  # proxies: read once, as httpx2 reads them (above)
-                    )
-                    # Retries are the SDK's, counted and backed off: not aiohttp's hidden resend
-                    # of a GET whose connection dropped (its own tests turn it off the same way).
-                    session._retry_connection = False
-                    guard = _close_with_owner(session, owner)
-                    await guard.__anext__()
-                    self._owned = owned = (owner, session, guard)
-        return owned[1]
+        if owned is not None and owned[0] is loop and owned[1] == _getpid():
+            return owned[2]
+        async with self._owned_lock:
+            owned = self._owned
+            if owned is None or owned[0] is not loop or owned[1] != _getpid():
+                # First use, or a new event loop (or process): the old session's connections
+                # can't be used here. Its guard closes it in its own loop.
+                session = aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(
+                        ssl=self._ssl_context or _default_ssl(),
+                        limit=DEFAULT_POOL_LIMITS.max_connections or 0,
+                        keepalive_timeout=_KEEPALIVE_EXPIRY,
+                    ),
+                    cookie_jar=aiohttp.DummyCookieJar(),  # bearer tokens: no cookies
+                    trust_env=False,  # proxies: read once, as httpx2 reads them (below)
+                )
+                # Retries are the SDK's, counted and backed off: not aiohttp's hidden resend
+                # of a GET whose connection dropped (its own tests turn it off the same way).
+                session._retry_connection = False
+                guard = _close_with_owner(session, loop)
+                await guard.__anext__()
+                self._owned = owned = (loop, _getpid(), session, guard)
+        return owned[2]
 
     async def aclose(self) -> None:
         """Refuse further calls; close the session this transport opened (never one given)."""
         self.closed = True
         owned, self._owned = self._owned, None
-        if owned is not None and owned[0] == async_context_identity():
-            await owned[2].aclose()  # the guard closes the session
+        if owned is not None and owned[0] is _get_running_loop() and owned[1] == _getpid():
+            await owned[3].aclose()  # the guard closes the session
         # A session of another event loop (or of the parent process) is left to its guard.
+
+
+def _default_ssl() -> ssl.SSLContext | bool:
+    """On Linux, aiohttp's own verified context (built as aiohttp is imported: OpenSSL's paths,
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured), which trusts what httpx2's does; elsewhere
+    httpx2's (the OS trust store through truststore), shared with the httpx2 backend."""
+    if sys.platform.startswith("linux"):
+        return True
+    return shared_ssl_context()
 
 
 def _form(
@@ -257,12 +274,14 @@ def _timeout_name(exc: BaseException) -> str:
 
 
 async def _close_with_owner(
-    session: aiohttp.ClientSession, owner: object
+    session: aiohttp.ClientSession, loop: object
 ) -> AsyncGenerator[None, None]:
     """Closes ``session`` when its event loop finalizes this generator (see ``AsyncHTTP``'s
-    ``_close_with_owner``: ``asyncio.run()`` does it while the loop still runs)."""
+    ``_close_with_owner``: ``asyncio.run()`` does it while the loop still runs); never in a
+    forked child, whose copy of the parent's sockets is the parent's."""
+    pid = _getpid()
     try:
         yield
     finally:
-        if async_context_identity() == owner:
+        if _get_running_loop() is loop and _getpid() == pid:
             await session.close()
