@@ -98,6 +98,7 @@ RULES: tuple[Rule, ...] = (
     Rule("name", "async_transport_for", "sync_transport_for"),  # aiohttp: async only
     Rule("name", "async_backend_options", "sync_backend_options"),
     Rule("name", "async_sandbox_http", "sandbox_http"),
+    Rule("name", "async_preload", "preload"),
     # -- prose (docstrings and comments) ----------------------------------------------------
     # Examples in docstrings: `await client.x()` -> `client.x()`, but "and await a decision" stays.
     Rule("prose", re.compile(r"\bawait (?=[A-Za-z_][\w.]*[.(\[])"), ""),

@@ -26,6 +26,8 @@ _current_token: Callable[[], object] | None = None
 
 __all__ = [
     "AsyncLock",
+    "async_preload",
+    "preload",
     "async_blocking_check",
     "blocking_check",
     "Lock",
@@ -104,6 +106,17 @@ def _reset_locks_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_locks_in_child)
+
+
+def async_preload() -> None:
+    """Import now what the first call would on this event loop: anyio's asyncio backend, which
+    httpcore2 connects through (when the client is made inside a running asyncio loop)."""
+    if _running_asyncio_loop() is not None:
+        import anyio._backends._asyncio  # noqa: F401
+
+
+def preload() -> None:
+    """The blocking client's first call imports nothing more: nothing to do."""
 
 
 async def async_sleep(seconds: float) -> None:

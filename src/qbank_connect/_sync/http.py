@@ -18,7 +18,7 @@ import httpx2
 
 from .. import _tracing
 from .._backends import sync_transport_for
-from .._concurrency import Lock, sync_context_identity
+from .._concurrency import Lock, preload, sync_context_identity
 from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
 from ..errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
 
@@ -39,6 +39,12 @@ class HTTP:
             http_client = None
         self._injected = http_client
         self._lib: ModuleType = httpx2 if http_client is None else _library_of(http_client)
+        if http_client is None and self._transport is None:
+            # The pool itself is made on first use, but what it needs once per process (the TLS
+            # context with its CAs, httpcore2 and h11 imported) is made now: tens of ms that
+            # would otherwise land on the first call (bench/README.md, "first call").
+            shared_ssl_context()
+            preload()
         # (owner, pool, guard): read and replaced as one tuple, so no thread sees a mix.
         self._owned: tuple[object, httpx2.Client, Generator[None, None]] | None = None
         self._owned_lock = Lock()
