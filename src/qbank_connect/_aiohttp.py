@@ -91,6 +91,7 @@ class AiohttpTransport:
         ) = None
         self._owned_lock = AsyncLock()
         self._proxies: dict[str, str] = {}  # origin -> proxy URL, "" for none (env, read once)
+        self._last_proxy: tuple[str, str | None] = ("\0", None)  # (origin, proxy) of the last call
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         self.closed = False
 
@@ -121,7 +122,11 @@ class AiohttpTransport:
         session = self._injected
         proxy = None
         if session is None:
-            session = await self._session(loop)
+            owned = self._owned
+            if owned is not None and owned[0] is loop and owned[1] == _getpid():
+                session = owned[2]
+            else:
+                session = await self._session(loop)
             proxy = self._proxy_for(url)
         body: Any = content
         if files is not None:
@@ -184,11 +189,15 @@ class AiohttpTransport:
         return found
 
     def _proxy_for(self, url: str) -> str | None:
+        last_origin, proxy = self._last_proxy
+        if url.startswith(last_origin) and url[len(last_origin) : len(last_origin) + 1] == "/":
+            return proxy  # the client's base URL, nearly every call
         origin = "/".join(url.split("/", 3)[:3])  # scheme://host:port
-        proxy = self._proxies.get(origin)
-        if proxy is None:
-            proxy = self._proxies[origin] = _environment_proxy(origin) or ""
-        return proxy or None
+        found = self._proxies.get(origin)
+        if found is None:
+            found = self._proxies[origin] = _environment_proxy(origin) or ""
+        self._last_proxy = (origin, found or None)
+        return found or None
 
     async def _session(self, loop: object) -> aiohttp.ClientSession:
         # The owner is the event loop in this process: a session can't be used from another

@@ -59,13 +59,13 @@ class AsyncTransport(Protocol):
         *,
         headers: Mapping[str, str],
         timeout: Mapping[str, float | None],
-        params: Mapping[str, str] | None,
-        content: bytes | None,
-        files: Mapping[str, tuple[str, IO[bytes], str]] | None,
-        data: Mapping[str, str] | None,
-        key: str | None,
-        retries: int,
-        attempt: _tracing.AttemptSpan | None,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        files: Mapping[str, tuple[str, IO[bytes], str]] | None = None,
+        data: Mapping[str, str] | None = None,
+        key: str | None = None,
+        retries: int = 0,
+        attempt: _tracing.AttemptSpan | None = None,
     ) -> tuple[httpx2.Response | None, QBankError | None]: ...
 
     async def aclose(self) -> None: ...
@@ -81,13 +81,13 @@ class Transport(Protocol):
         *,
         headers: Mapping[str, str],
         timeout: Mapping[str, float | None],
-        params: Mapping[str, str] | None,
-        content: bytes | None,
-        files: Mapping[str, tuple[str, IO[bytes], str]] | None,
-        data: Mapping[str, str] | None,
-        key: str | None,
-        retries: int,
-        attempt: _tracing.AttemptSpan | None,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        files: Mapping[str, tuple[str, IO[bytes], str]] | None = None,
+        data: Mapping[str, str] | None = None,
+        key: str | None = None,
+        retries: int = 0,
+        attempt: _tracing.AttemptSpan | None = None,
     ) -> tuple[httpx2.Response | None, QBankError | None]: ...
 
     def close(self) -> None: ...

@@ -112,7 +112,7 @@ def async_preload() -> None:
     """Import now what the first call would on this event loop: anyio's asyncio backend, which
     httpcore2 connects through (when the client is made inside a running asyncio loop)."""
     if _running_asyncio_loop() is not None:
-        import anyio._backends._asyncio  # noqa: F401
+        import anyio._backends._asyncio  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
 
 def preload() -> None:

@@ -21,7 +21,7 @@ from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
 from ..errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
 
 if TYPE_CHECKING:
-    from .._backends import AsyncHTTPClient
+    from .._backends import AsyncHTTPClient, AsyncTransport
 
 __all__ = ["AsyncHTTP"]
 
@@ -47,6 +47,12 @@ class AsyncHTTP:
         self._owned: tuple[object, httpx2.AsyncClient, AsyncGenerator[None, None]] | None = None
         self._owned_lock = AsyncLock()
         self.closed = False
+
+    @property
+    def sender(self) -> AsyncTransport:
+        """What the requester sends with: the other library's transport itself when there is
+        one (a layer less per call on the fast path), else this object."""
+        return self if self._transport is None else self._transport
 
     @property
     def legacy(self) -> bool:

@@ -55,6 +55,7 @@ class AsyncRequester:
         max_retry_after: float,
     ) -> None:
         self.http = http
+        self._sender = http.sender  # aiohttp's transport itself on that backend
         self.tokens = tokens
         self.base_url = base_url
         self._server = _tracing.server_of(base_url)  # OpenTelemetry: server.address/port
@@ -218,7 +219,7 @@ class AsyncRequester:
             headers["Authorization"] = token.authorization
             attempt = None if call is None else call.start_attempt(headers)  # + traceparent
             if upload is not None:
-                response, failure = await self.http.request(
+                response, failure = await self._sender.request(
                     method,
                     url,
                     headers=headers,
@@ -230,7 +231,7 @@ class AsyncRequester:
                     attempt=attempt,
                 )
             else:
-                response, failure = await self.http.request(
+                response, failure = await self._sender.request(
                     method,
                     url,
                     headers=headers,

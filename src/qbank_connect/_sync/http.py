@@ -23,7 +23,7 @@ from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
 from ..errors import QBankClosedError, QBankConnectionError, QBankError, QBankTimeoutError
 
 if TYPE_CHECKING:
-    from .._backends import HTTPClient
+    from .._backends import HTTPClient, Transport
 
 __all__ = ["HTTP"]
 
@@ -49,6 +49,12 @@ class HTTP:
         self._owned: tuple[object, httpx2.Client, Generator[None, None]] | None = None
         self._owned_lock = Lock()
         self.closed = False
+
+    @property
+    def sender(self) -> Transport:
+        """What the requester sends with: the other library's transport itself when there is
+        one (a layer less per call on the fast path), else this object."""
+        return self if self._transport is None else self._transport
 
     @property
     def legacy(self) -> bool:

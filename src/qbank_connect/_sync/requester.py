@@ -57,6 +57,7 @@ class Requester:
         max_retry_after: float,
     ) -> None:
         self.http = http
+        self._sender = http.sender  # aiohttp's transport itself on that backend
         self.tokens = tokens
         self.base_url = base_url
         self._server = _tracing.server_of(base_url)  # OpenTelemetry: server.address/port
@@ -220,7 +221,7 @@ class Requester:
             headers["Authorization"] = token.authorization
             attempt = None if call is None else call.start_attempt(headers)  # + traceparent
             if upload is not None:
-                response, failure = self.http.request(
+                response, failure = self._sender.request(
                     method,
                     url,
                     headers=headers,
@@ -232,7 +233,7 @@ class Requester:
                     attempt=attempt,
                 )
             else:
-                response, failure = self.http.request(
+                response, failure = self._sender.request(
                     method,
                     url,
                     headers=headers,
