@@ -860,6 +860,41 @@ def ratios_table(
     return "\n".join(lines)
 
 
+def aiohttp_table(
+    results: dict[tuple[str, str, str], dict[str, list[float]]], modes: tuple[str, ...] = MODES
+) -> str:
+    """The aiohttp backend against raw aiohttp (issue 19: at most 2.0x) and against the SDK on
+    httpx2."""
+
+    def med(impl: str, mode: str, op: str) -> float | None:
+        entry = results.get((impl, mode, op))
+        return statistics.median(entry["cpu_us"]) if entry else None
+
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}x" if a is not None and b is not None else "n/a"
+
+    lines = [
+        "| mode | operation | SDK aiohttp / aiohttp (target <= 2.0x) "
+        "| SDK aiohttp / aiohttp + pydantic | SDK httpx2 / SDK aiohttp |",
+        "|---|---|---|---|---|",
+    ]
+    for mode in modes:
+        if mode == "sync":
+            continue
+        for op, name in OPS.items():
+            sdk = med("sdk/aiohttp", mode, op)
+            vs_raw = ratio(sdk, med("aiohttp", mode, op))
+            met = (
+                "" if vs_raw == "n/a" else (" met" if float(vs_raw[:-1]) <= 2.0 else " **not met**")
+            )
+            lines.append(
+                f"| {mode} | `{name}` | {vs_raw}{met} "
+                f"| {ratio(sdk, med('aiohttp+pydantic', mode, op))} "
+                f"| {ratio(med('sdk', mode, op), sdk)} |"
+            )
+    return "\n".join(lines)
+
+
 POOL_VARIANTS: list[tuple[str, list[int] | None]] = [
     ("100 conns, 20 keep-alive (httpx2 default)", [100, 20]),
     ("100 conns, 100 keep-alive (SDK default)", [100, 100]),
@@ -972,13 +1007,14 @@ def main() -> None:
         started = time.perf_counter()
         out: list[str] = []
         out.append(
-            f"Python {sys.version.split()[0]}, httpx2 {httpx2.__version__}, httpx "
+            f"Python {sys.version.split()[0]}, httpx2 {httpx2.__version__}, aiohttp "
+            f"{_version('aiohttp')}, httpx "
             f"{httpx.__version__}, openai {_version('openai')}, pydantic "
             f"{pydantic.VERSION}, {os.cpu_count()} CPUs, {sys.platform}; "
             f"{repeats} fresh processes per case, {calls} calls each "
             f"({CONCURRENCY} tasks x {calls // CONCURRENCY} at {CONCURRENCY} concurrent) after "
             f"{warmup} warm-up calls; "
-            "median (min-max)."
+            f"median (min-max); load average at start {os.getloadavg()[0]:.1f}."
         )
         out.append("")
         print("measuring calls ...", file=sys.stderr, flush=True)
@@ -996,6 +1032,11 @@ def main() -> None:
         out.append("### Ratios of the medians, and the targets of issue 11")
         out.append("")
         out.append(ratios_table(results, modes))
+
+        out.append("")
+        out.append("### The aiohttp backend (issue 19)")
+        out.append("")
+        out.append(aiohttp_table(results, modes))
 
         if not args.skip_pool:
             print("pool study ...", file=sys.stderr, flush=True)
@@ -1016,6 +1057,9 @@ def main() -> None:
         rss_sdk = spawn({"kind": "rss", "what": "sdk"})["rss_mib"]
         rss_floor = spawn({"kind": "rss", "what": "floor"})["rss_mib"]
         rss_bare = spawn({"kind": "rss", "what": "none"})["rss_mib"]
+
+        print("first call ...", file=sys.stderr, flush=True)
+        first_calls = first_call_table(server.port, 5 if args.quick else 11)
 
         print("upload and stampede ...", file=sys.stderr, flush=True)
         uploads = {}
@@ -1080,6 +1124,10 @@ def main() -> None:
             f"| {'OK' if stampede['token_requests'] == 1 else 'FAIL'} "
             f"({stampede['seconds'] * 1e3:.0f} ms) |"
         )
+        out.append("")
+        out.append("### The first call in a fresh process (asyncio)")
+        out.append("")
+        out.append(first_calls)
         out.append("")
         out.append(f"Total benchmark time: {time.perf_counter() - started:.0f} s.")
         print("\n".join(out))

@@ -4,7 +4,8 @@
 
 The client you give may be an ``httpx2.Client`` or, for apps tied to httpx-only tooling, a
 legacy ``httpx.Client``. Requests are then built with that client's own library, and its
-exceptions become the same named errors.
+exceptions become the same named errors. With ``http_backend="aiohttp"`` (async only) another
+library's transport sends instead (``_backends``, ``_aiohttp``).
 """
 
 from __future__ import annotations
