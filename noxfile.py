@@ -29,6 +29,7 @@ nox.options.sessions = [
     "processes",
     "properties",
     "legacy_httpx",
+    "aiohttp",
     "dist",
 ]
 nox.options.reuse_existing_virtualenvs = True
@@ -203,7 +204,7 @@ def types(session: nox.Session) -> None:
     # plugin, qbank_connect.testing).
     session.install(
         "-e",
-        ".[cli,otel,postgres,redis,token-cache,jwt,django,fastapi,celery]",
+        ".[aiohttp,cli,otel,postgres,redis,token-cache,jwt,django,fastapi,celery]",
         "mypy",
         "pyright",
         "httpx",
@@ -217,7 +218,7 @@ def types(session: nox.Session) -> None:
 @nox.session(python=pythons_for(["3.11"]))
 def bench(session: nox.Session) -> None:
     """The speed benchmark (bench/README.md); not a default session. `nox -s bench -- --quick`."""
-    session.install("-e", ".")
+    session.install("-e", ".[aiohttp]")
     session.run("python", "bench/run.py", *session.posargs)
 
 
@@ -368,6 +369,33 @@ def legacy_httpx(session: nox.Session) -> None:
         *LEGACY_SUITES,
         *session.posargs,
         env={"QBANK_TEST_HTTP_LIBRARY": "httpx"},
+    )
+
+
+# The suites that run again on the aiohttp backend (tests/aiohttp_bridge.py), async only.
+AIOHTTP_SUITES = [
+    *(path for path in LEGACY_SUITES if path.startswith("tests/_async/")),
+    "tests/_async/test_tracing.py",
+    "tests/_async/test_faults_stampede.py",
+    "tests/_async/test_mtls.py",
+    "tests/_async/test_journal.py",
+    "tests/_async/test_journal_guards.py",
+    "tests/test_aiohttp.py",
+]
+
+
+@nox.session(python=pythons_for(["3.11"]))
+def aiohttp(session: nox.Session) -> None:
+    """The async suites again on ``http_backend="aiohttp"`` (asyncio; the trio runs skip), and
+    the aiohttp backend's own tests (timeouts, TLS, proxies, fork, closing)."""
+    session.install("-e", ".[aiohttp,otel]", "-r", TEST_REQUIREMENTS)
+    session.run(
+        "pytest",
+        "-W",
+        "error::ResourceWarning",
+        *AIOHTTP_SUITES,
+        *session.posargs,
+        env={"QBANK_TEST_HTTP_LIBRARY": "aiohttp"},
     )
 
 

@@ -56,12 +56,16 @@ IMPL_LABELS = {
     "httpx2": "httpx2",
     "httpx2+pydantic": "httpx2 + pydantic",
     "sdk": "**SDK**",
+    "aiohttp": "aiohttp",
+    "aiohttp+pydantic": "aiohttp + pydantic",
+    "sdk/aiohttp": "**SDK, aiohttp backend**",
     "sdk/httpx": "SDK, legacy httpx client",
     "sdk+otel-off": "SDK, otel API, no provider",
     "sdk+otel": "SDK, tracing on",
     "openai": "openai",
 }
 IMPLS = tuple(IMPL_LABELS)
+ASYNC_ONLY = {"aiohttp", "aiohttp+pydantic", "sdk/aiohttp"}
 MODES = ("sync", "async", f"async x{CONCURRENCY}")
 OPS = {"get": "balances.get", "post": "payments.create_ach"}
 
@@ -143,6 +147,10 @@ def _sdk_setup(impl: str) -> None:
         import opentelemetry.trace  # noqa: F401
     elif impl == "sdk+otel":
         _enable_tracing()
+
+
+def _sdk_backend(impl: str) -> dict[str, Any]:
+    return {"http_backend": "aiohttp"} if impl == "sdk/aiohttp" else {}
 
 
 def sync_case(impl: str, op: str, base: str, limits: list[int] | None) -> Any:
@@ -229,6 +237,7 @@ async def async_case(impl: str, op: str, base: str, limits: list[int] | None) ->
             client_secret=CLIENT_SECRET,
             base_url=base,
             http_client=_sdk_http_client(impl, limits, asynchronous=True),
+            **_sdk_backend(impl),
         )
         if op == "get":
             return lambda: client.balances.get("acc_operating")
@@ -255,6 +264,9 @@ async def async_case(impl: str, op: str, base: str, limits: list[int] | None) ->
             return Payment.model_validate_json(response.content)
 
         return peer_post
+
+    if impl.startswith("aiohttp"):
+        return await aiohttp_case(impl, op, base)
 
     import importlib
     import uuid
@@ -295,6 +307,62 @@ async def async_case(impl: str, op: str, base: str, limits: list[int] | None) ->
         if response.status_code != 202:
             raise RuntimeError(response.status_code)
         return Payment.model_validate_json(response.content) if validate else response.content
+
+    return post
+
+
+async def aiohttp_case(impl: str, op: str, base: str) -> Any:
+    """Bare aiohttp (the floor of the aiohttp backend): one session, the SDK's pool size, the
+    same headers and bodies; ``+pydantic`` validates the answer with the same model."""
+    import json as jsonlib
+    import uuid
+
+    import aiohttp
+
+    from qbank_connect._config import user_agent
+    from qbank_connect.models import Balance, Payment
+
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+    async with session.post(
+        base + "/token",
+        data={"grant_type": "client_credentials"},
+        auth=aiohttp.BasicAuth(CLIENT_ID, CLIENT_SECRET),
+    ) as response:
+        token = (await response.json())["access_token"]
+    headers = {
+        "Accept": "application/json",
+        "User-Agent": user_agent(),
+        "Authorization": f"Bearer {token}",
+    }
+    validate = impl.endswith("+pydantic")
+    if op == "get":
+        url = base + "/balances/acc_operating"
+
+        async def get() -> Any:
+            async with session.get(url, headers=headers) as response:
+                body = await response.read()
+                if response.status != 200:
+                    raise RuntimeError(response.status)
+            return Balance.model_validate_json(body) if validate else body
+
+        return get
+    url = base + "/payments/ach"
+
+    async def post() -> Any:
+        content = jsonlib.dumps(ACH_REQUEST).encode()
+        async with session.post(
+            url,
+            data=content,
+            headers={
+                **headers,
+                "Content-Type": "application/json",
+                "Idempotency-Key": str(uuid.uuid4()),
+            },
+        ) as response:
+            body = await response.read()
+            if response.status != 202:
+                raise RuntimeError(response.status)
+        return Payment.model_validate_json(body) if validate else body
 
     return post
 
@@ -443,7 +511,129 @@ def run_stampede(spec: dict[str, Any]) -> dict[str, Any]:
     return {"token_requests": stats["token_requests"], "calls": spec["n"], "seconds": seconds}
 
 
+FIRST_CALL_IMPLS = {
+    "httpx2+pydantic": "httpx2 + pydantic",
+    "aiohttp+pydantic": "aiohttp + pydantic",
+    "sdk": "**SDK** (httpx2)",
+    "sdk/aiohttp": "**SDK, aiohttp backend**",
+}
+
+
+def run_first_call(spec: dict[str, Any]) -> dict[str, Any]:
+    """A fresh process's start: import, construct, the first call (a token and a balance, for
+    the bare libraries too), then a second call; wall and CPU milliseconds of each step."""
+    import asyncio
+
+    impl, base = spec["impl"], f"http://127.0.0.1:{spec['port']}/v1"
+    marks: list[tuple[float, float]] = [(time.perf_counter(), time.process_time())]
+
+    def mark() -> None:
+        marks.append((time.perf_counter(), time.process_time()))
+
+    async def main() -> None:
+        if impl.startswith("sdk"):
+            from qbank_connect import AsyncQBankConnect
+
+            client = AsyncQBankConnect(
+                CLIENT_ID, CLIENT_SECRET, base_url=base, **_sdk_backend(impl)
+            )
+            mark()
+            await client.balances.get("acc_operating")
+            mark()
+            await client.balances.get("acc_operating")
+            mark()
+            await client.aclose()
+            return
+        if impl == "httpx2+pydantic":
+            import httpx2
+            from pydantic import BaseModel
+
+            class Balance(BaseModel):
+                account_id: str
+                available: str
+
+            async with httpx2.AsyncClient() as http:
+                mark()
+                token = (
+                    await http.post(
+                        base + "/token",
+                        data={"grant_type": "client_credentials"},
+                        auth=(CLIENT_ID, CLIENT_SECRET),
+                    )
+                ).json()["access_token"]
+                for _ in range(2):
+                    response = await http.get(
+                        base + "/balances/acc_operating",
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                    Balance.model_validate_json(response.content)
+                    mark()
+            return
+        import aiohttp
+        from pydantic import BaseModel
+
+        class Balance(BaseModel):  # type: ignore[no-redef]
+            account_id: str
+            available: str
+
+        async with aiohttp.ClientSession() as session:
+            mark()
+            async with session.post(
+                base + "/token",
+                data={"grant_type": "client_credentials"},
+                auth=aiohttp.BasicAuth(CLIENT_ID, CLIENT_SECRET),
+            ) as answer:
+                token = (await answer.json())["access_token"]
+            for _ in range(2):
+                async with session.get(
+                    base + "/balances/acc_operating",
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as answer:
+                    Balance.model_validate_json(await answer.read())
+                mark()
+
+    asyncio.run(main())
+    (w0, c0), (w1, c1), (w2, c2), (w3, _) = marks[:4]
+    return {
+        "start_wall_ms": (w1 - w0) * 1e3,
+        "start_cpu_ms": (c1 - c0) * 1e3,
+        "first_wall_ms": (w2 - w1) * 1e3,
+        "first_cpu_ms": (c2 - c1) * 1e3,
+        "second_wall_ms": (w3 - w2) * 1e3,
+        "total_cpu_ms": (c2 - c0) * 1e3,
+        "total_wall_ms": (w2 - w0) * 1e3,
+    }
+
+
+def first_call_table(port: int, repeats: int) -> str:
+    """The first call in a fresh process, per implementation: median (min-max)."""
+    rows: dict[str, dict[str, list[float]]] = {}
+    for _ in range(repeats):
+        for impl in FIRST_CALL_IMPLS:  # interleaved: load on the machine hits all alike
+            result = spawn({"kind": "first_call", "impl": impl, "port": port})
+            entry = rows.setdefault(impl, {})
+            for key, value in result.items():
+                entry.setdefault(key, []).append(value)
+    floor = statistics.median(rows["httpx2+pydantic"]["total_cpu_ms"])
+    lines = [
+        "| implementation | import + construct, CPU ms | first call (token + GET), wall ms "
+        "| first call, CPU ms | second call, wall ms | import + construct + first call, CPU ms "
+        "| that / httpx2 + pydantic (target <= 1.2x) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for impl, label in FIRST_CALL_IMPLS.items():
+        r = rows[impl]
+        lines.append(
+            f"| {label} | {fmt(r['start_cpu_ms'], 1)} | {fmt(r['first_wall_ms'], 1)} "
+            f"| {fmt(r['first_cpu_ms'], 1)} | {fmt(r['second_wall_ms'], 2)} "
+            f"| {fmt(r['total_cpu_ms'], 1)} "
+            f"| {statistics.median(r['total_cpu_ms']) / floor:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
 WORKERS = {
+    "first_call": run_first_call,
     "calls": run_calls,
     "construct": run_construct,
     "import": run_import,
@@ -566,7 +756,13 @@ def measure_calls(
     modes: tuple[str, ...] = MODES,
 ) -> dict[tuple[str, str, str], dict[str, list[float]]]:
     results: dict[tuple[str, str, str], dict[str, list[float]]] = {}
-    cases = [(impl, mode, op) for mode in modes for op in OPS for impl in impls]
+    cases = [
+        (impl, mode, op)
+        for mode in modes
+        for op in OPS
+        for impl in impls
+        if not (mode == "sync" and impl in ASYNC_ONLY)
+    ]
     failed: set[tuple[str, str, str]] = set()
     for repeat in range(repeats):
         # Rotate the order each repeat, so that no implementation always runs first.
@@ -664,6 +860,41 @@ def ratios_table(
     return "\n".join(lines)
 
 
+def aiohttp_table(
+    results: dict[tuple[str, str, str], dict[str, list[float]]], modes: tuple[str, ...] = MODES
+) -> str:
+    """The aiohttp backend against raw aiohttp (issue 19: at most 2.0x) and against the SDK on
+    httpx2."""
+
+    def med(impl: str, mode: str, op: str) -> float | None:
+        entry = results.get((impl, mode, op))
+        return statistics.median(entry["cpu_us"]) if entry else None
+
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}x" if a is not None and b is not None else "n/a"
+
+    lines = [
+        "| mode | operation | SDK aiohttp / aiohttp (target <= 2.0x) "
+        "| SDK aiohttp / aiohttp + pydantic | SDK httpx2 / SDK aiohttp |",
+        "|---|---|---|---|---|",
+    ]
+    for mode in modes:
+        if mode == "sync":
+            continue
+        for op, name in OPS.items():
+            sdk = med("sdk/aiohttp", mode, op)
+            vs_raw = ratio(sdk, med("aiohttp", mode, op))
+            met = (
+                "" if vs_raw == "n/a" else (" met" if float(vs_raw[:-1]) <= 2.0 else " **not met**")
+            )
+            lines.append(
+                f"| {mode} | `{name}` | {vs_raw}{met} "
+                f"| {ratio(sdk, med('aiohttp+pydantic', mode, op))} "
+                f"| {ratio(med('sdk', mode, op), sdk)} |"
+            )
+    return "\n".join(lines)
+
+
 POOL_VARIANTS: list[tuple[str, list[int] | None]] = [
     ("100 conns, 20 keep-alive (httpx2 default)", [100, 20]),
     ("100 conns, 100 keep-alive (SDK default)", [100, 100]),
@@ -741,6 +972,9 @@ def main() -> None:
     parser.add_argument("--impls", help=f"comma-separated subset of {','.join(IMPLS)}")
     parser.add_argument("--modes", help="comma-separated subset of sync,async,conc")
     parser.add_argument("--profile", metavar="IMPL:MODE:OP", help="cProfile one case and exit")
+    parser.add_argument(
+        "--first-call", action="store_true", help="only the fresh-process first-call table"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -766,16 +1000,21 @@ def main() -> None:
             print(spawn(spec, stderr=sys.stderr))
             return
 
+        if args.first_call:
+            print(first_call_table(server.port, args.repeats or (5 if args.quick else 15)))
+            return
+
         started = time.perf_counter()
         out: list[str] = []
         out.append(
-            f"Python {sys.version.split()[0]}, httpx2 {httpx2.__version__}, httpx "
+            f"Python {sys.version.split()[0]}, httpx2 {httpx2.__version__}, aiohttp "
+            f"{_version('aiohttp')}, httpx "
             f"{httpx.__version__}, openai {_version('openai')}, pydantic "
             f"{pydantic.VERSION}, {os.cpu_count()} CPUs, {sys.platform}; "
             f"{repeats} fresh processes per case, {calls} calls each "
             f"({CONCURRENCY} tasks x {calls // CONCURRENCY} at {CONCURRENCY} concurrent) after "
             f"{warmup} warm-up calls; "
-            "median (min-max)."
+            f"median (min-max); load average at start {os.getloadavg()[0]:.1f}."
         )
         out.append("")
         print("measuring calls ...", file=sys.stderr, flush=True)
@@ -793,6 +1032,12 @@ def main() -> None:
         out.append("### Ratios of the medians, and the targets of issue 11")
         out.append("")
         out.append(ratios_table(results, modes))
+
+        out.append("")
+        out.append("### The aiohttp backend (issue 19)")
+        out.append("")
+        out.append(aiohttp_table(results, modes))
+        print("\n".join(out), file=sys.stderr, flush=True)  # kept if a later section fails
 
         if not args.skip_pool:
             print("pool study ...", file=sys.stderr, flush=True)
@@ -814,13 +1059,20 @@ def main() -> None:
         rss_floor = spawn({"kind": "rss", "what": "floor"})["rss_mib"]
         rss_bare = spawn({"kind": "rss", "what": "none"})["rss_mib"]
 
+        print("first call ...", file=sys.stderr, flush=True)
+        first_calls = first_call_table(server.port, 5 if args.quick else 11)
+
         print("upload and stampede ...", file=sys.stderr, flush=True)
         uploads = {}
         with tempfile.TemporaryDirectory() as tmp:
             for mib in (20, 200):
                 path = Path(tmp) / f"bulk-{mib}.ach"
                 write_nacha(path, mib * 1024 * 1024)
-                uploads[mib] = spawn({"kind": "upload", "port": server.port, "path": str(path)})
+                try:
+                    uploads[mib] = spawn({"kind": "upload", "port": server.port, "path": str(path)})
+                except subprocess.CalledProcessError as exc:  # the rest of the run is kept
+                    last = (exc.stderr or "").strip().splitlines()[-1:] or ["?"]
+                    print(f"  upload {mib} MiB: failed: {last[0][:200]}", file=sys.stderr)
                 path.unlink()
         stampede = spawn({"kind": "stampede", "port": server.port, "n": 1000})
 
@@ -857,6 +1109,8 @@ def main() -> None:
             f"| {FLOOR_LABEL} + `httpx2.Client()`: {rss_floor:.1f}; bare interpreter: "
             f"{rss_bare:.1f} | +{rss_sdk - rss_floor:.1f} MiB |"
         )
+        if len(uploads) < 2:
+            out.append("| NACHA uploads | failed (see stderr) | | |")
         for mib, up in uploads.items():
             out.append(
                 f"| peak RSS streaming a {mib} MiB NACHA upload, MiB | {up['rss_peak_mib']:.1f} "
@@ -864,19 +1118,24 @@ def main() -> None:
                 f"| +{up['rss_peak_mib'] - up['rss_before_mib']:.1f} MiB, "
                 f"{mib / up['seconds']:.0f} MiB/s |"
             )
-        growth = (uploads[200]["rss_peak_mib"] - uploads[200]["rss_before_mib"]) - (
-            uploads[20]["rss_peak_mib"] - uploads[20]["rss_before_mib"]
-        )
-        out.append(
-            f"| upload memory, 200 MiB vs 20 MiB file | {growth:+.1f} MiB | | "
-            f"{'independent of file size' if growth < 5 else 'GROWS with file size'} |"
-        )
+        if len(uploads) == 2:
+            growth = (uploads[200]["rss_peak_mib"] - uploads[200]["rss_before_mib"]) - (
+                uploads[20]["rss_peak_mib"] - uploads[20]["rss_before_mib"]
+            )
+            out.append(
+                f"| upload memory, 200 MiB vs 20 MiB file | {growth:+.1f} MiB | | "
+                f"{'independent of file size' if growth < 5 else 'GROWS with file size'} |"
+            )
         out.append(
             f"| token stampede: {stampede['calls']} concurrent calls, fresh async client "
             f"| {stampede['token_requests']} `POST /token` | must be 1 "
             f"| {'OK' if stampede['token_requests'] == 1 else 'FAIL'} "
             f"({stampede['seconds'] * 1e3:.0f} ms) |"
         )
+        out.append("")
+        out.append("### The first call in a fresh process (asyncio)")
+        out.append("")
+        out.append(first_calls)
         out.append("")
         out.append(f"Total benchmark time: {time.perf_counter() - started:.0f} s.")
         print("\n".join(out))

@@ -100,6 +100,10 @@ RULES: tuple[Rule, ...] = (
     Rule("name", "async_call_blocking", "call_blocking"),  # a worker thread -> a direct call
     Rule("name", "run_hooks_async", "run_hooks"),  # coroutine hooks -> plain functions only
     Rule("name", "async_hooks_of", "hooks_of"),
+    Rule("name", "async_transport_for", "sync_transport_for"),  # aiohttp: async only
+    Rule("name", "async_backend_options", "sync_backend_options"),
+    Rule("name", "async_sandbox_http", "sandbox_http"),
+    Rule("name", "async_preload", "preload"),
     # -- prose (docstrings and comments) ----------------------------------------------------
     # Examples in docstrings: `await client.x()` -> `client.x()`, but "and await a decision" stays.
     Rule("prose", re.compile(r"\bawait (?=[A-Za-z_][\w.]*[.(\[])"), ""),
@@ -128,6 +132,17 @@ RULES: tuple[Rule, ...] = (
         "The owner is the process: the generator's ``finally`` runs when the requester closes or\n"
         "    drops it, and closes the pool only in that process (a forked child leaves its parent's\n"
         "    pool untouched: another thread may have held the pool's locks at the fork).",
+    ),
+    # The aiohttp backend is the async client's only.
+    Rule("prose", " Or an ``aiohttp.ClientSession``: see below.", ""),
+    Rule(
+        "prose",
+        re.compile(
+            r"``\"httpx2\"`` \(the default\) or ``\"aiohttp\"``, which.*?docs/aiohttp\.md\.",
+            re.DOTALL,
+        ),
+        '``"httpx2"`` only (the default): the aiohttp backend is\n'
+        "            the async client's (docs/aiohttp.md).",
     ),
     # -- lines of code ----------------------------------------------------------------------
     # redis-py: redis.asyncio is the async twin of the redis module.

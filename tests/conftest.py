@@ -5,6 +5,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from . import servers
+from .aiohttp_bridge import AIOHTTP
 from .servers import PostgresServer, RedisServer
 
 settings.register_profile("default", deadline=None)
@@ -63,6 +64,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "trio" and AIOHTTP:
+        pytest.skip("the aiohttp backend runs on asyncio only (trio: httpx2, tested by default)")
     return request.param
 
 

@@ -19,9 +19,11 @@ import httpx2
 
 from qbank_connect import nacha
 
+from .aiohttp_bridge import AIOHTTP, Bridge, session_to
 from .legacy_http import LEGACY, legacy_async_client, legacy_client
 
-BASE_URL = "https://api.qbank.test/v1"
+# On the aiohttp backend the scripted API is served over a loopback socket (tests/aiohttp_bridge.py).
+BASE_URL = "http://api.qbank.test/v1" if AIOHTTP else "https://api.qbank.test/v1"
 CLIENT_ID = "client-123"
 CLIENT_SECRET = "p@ss:w/rd+%=s3cr3t-VALUE"
 
@@ -85,6 +87,8 @@ class MockAPI:
         self._tokens = itertools.count(1)
         self._lock = threading.Lock()
         self.token_answers: list[Answer] = []
+        self._bridge: Bridge | None = None
+        self._sessions: list[Any] = []
 
     # -- scripting --------------------------------------------------------------------------
 
@@ -162,9 +166,27 @@ class MockAPI:
         return httpx2.Client(transport=self.transport())
 
     def async_http_client(self) -> httpx2.AsyncClient:
+        if AIOHTTP:  # an aiohttp.ClientSession onto a loopback server answering as this API
+            if self._bridge is None:
+                self._bridge = Bridge(self.async_transport(), BASE_URL.removesuffix("/v1"))
+            session = session_to(self._bridge, "api.qbank.test")
+            self._sessions.append(session)
+            return session  # type: ignore[no-any-return]
         if LEGACY:
             return legacy_async_client(self.async_transport())  # type: ignore[no-any-return]
         return httpx2.AsyncClient(transport=self.async_transport())
+
+    async def aclose(self) -> None:
+        """Close the aiohttp sessions handed out and stop the bridge (the aiohttp run only)."""
+        for session in self._sessions:
+            await session.close()
+        if self._bridge is not None:
+            self._bridge.stop()
+
+    def close(self) -> None:
+        """The blocking tests' twin of :meth:`aclose` (no sessions there)."""
+        if self._bridge is not None:
+            self._bridge.stop()
 
 
 def json_body(request: httpx2.Request) -> Any:

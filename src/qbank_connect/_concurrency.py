@@ -17,6 +17,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import asyncio
+
     import anyio
 
 # anyio is imported on first async use only: the blocking client never needs it (~3 ms of import).
@@ -24,6 +26,8 @@ _current_token: Callable[[], object] | None = None
 
 __all__ = [
     "AsyncLock",
+    "async_preload",
+    "preload",
     "async_blocking_check",
     "blocking_check",
     "Lock",
@@ -39,7 +43,8 @@ __all__ = [
 
 
 class AsyncLock:
-    """An anyio lock (asyncio and trio) that follows the client from one event loop to the next.
+    """A lock (asyncio's on asyncio, anyio's on trio) that follows the client from one event
+    loop to the next.
 
     A lock bound to a closed event loop would fail or hang on the next ``asyncio.run``; this one
     makes a fresh lock whenever it is used from another loop."""
@@ -47,15 +52,20 @@ class AsyncLock:
     __slots__ = ("_lock", "_loop")
 
     def __init__(self) -> None:
-        self._lock: anyio.Lock | None = None
+        self._lock: anyio.Lock | asyncio.Lock | None = None
         self._loop: object = None
 
     async def __aenter__(self) -> None:
         loop = async_context_identity()
         if self._lock is None or self._loop != loop:
-            import anyio
+            if _running_asyncio_loop() is not None:
+                import asyncio
 
-            self._lock, self._loop = anyio.Lock(), loop
+                self._lock, self._loop = asyncio.Lock(), loop
+            else:
+                import anyio
+
+                self._lock, self._loop = anyio.Lock(), loop
         await self._lock.acquire()
 
     async def __aexit__(
@@ -102,6 +112,17 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_locks_in_child)
 
 
+def async_preload() -> None:
+    """Import now what the first call would on this event loop: anyio's asyncio backend, which
+    httpcore2 connects through (when the client is made inside a running asyncio loop)."""
+    if _running_asyncio_loop() is not None:
+        import anyio._backends._asyncio  # noqa: F401  # pyright: ignore[reportUnusedImport]
+
+
+def preload() -> None:
+    """The blocking client's first call imports nothing more: nothing to do."""
+
+
 async def async_sleep(seconds: float) -> None:
     import anyio
 
@@ -140,8 +161,18 @@ def map_bounded(function: Callable[[int], None], count: int, concurrency: int) -
             future.result()
 
 
+def _running_asyncio_loop() -> object:
+    asyncio = sys.modules.get("asyncio")  # imported by any program running an asyncio loop
+    return None if asyncio is None else asyncio._get_running_loop()
+
+
 def async_context_identity() -> object:
-    """Identifies the running event loop: connections opened on one loop can't be used on another."""
+    """Identifies the running event loop: connections opened on one loop can't be used on another.
+
+    On asyncio, the loop itself (no anyio import, a C call); on trio, anyio's loop token."""
+    loop = _running_asyncio_loop()
+    if loop is not None:
+        return loop
     global _current_token
     if _current_token is None:  # first async use (called on every request: no import statement)
         from anyio.lowlevel import current_token

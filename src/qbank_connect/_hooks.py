@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
+import httpx2
+
 from ._logging import logger
 from .errors import QBankHookAbort
 
@@ -222,6 +224,9 @@ def detached(error: BaseException) -> BaseException:
 
 
 def _is_http(value: object) -> bool:
+    # httpx2's (and the aiohttp backend's lazy subclass of its Response), or legacy httpx's.
+    if isinstance(value, (httpx2.Request, httpx2.Response)):
+        return True
     name = type(value).__name__
     return name in ("Request", "Response") and type(value).__module__.startswith("httpx")
 

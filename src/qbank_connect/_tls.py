@@ -214,8 +214,12 @@ def tls_failure(exc: BaseException) -> tuple[str, str] | None:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, ssl.SSLError):
-            found = _classify(f"{current.reason or ''} {current}".upper(), current)
+        # aiohttp re-raises a failed handshake as an OSError carrying the SSL error's text.
+        if isinstance(current, ssl.SSLError) or (
+            isinstance(current, OSError) and "[SSL: " in str(current)
+        ):
+            reason = getattr(current, "reason", None) or ""
+            found = _classify(f"{reason} {current}".upper(), current)
             if found is not None:
                 return found
         current = current.__cause__ or current.__context__

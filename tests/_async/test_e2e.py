@@ -32,6 +32,7 @@ from qbank_connect.sandbox import (
     build_ach_file,
 )
 
+from ..aiohttp_bridge import AIOHTTP, async_backend_options
 from ..concurrency import gather_async
 from ..legacy_http import LEGACY, legacy_async_client
 
@@ -68,14 +69,16 @@ WIRE = {
 
 
 class Bank:
-    def __init__(self, sandbox: Sandbox, base_url: str, http: object) -> None:
+    def __init__(self, sandbox: Sandbox, base_url: str, http: object, **options: object) -> None:
         self.sandbox = sandbox
         self.base_url = base_url
         self.http = http
+        self.options = options
 
     def client(self, **options: object) -> AsyncQBankConnect:
         options.setdefault("client_id", DEMO_CLIENT_ID)
         options.setdefault("client_secret", DEMO_CLIENT_SECRET)
+        options = {**self.options, **options}
         return AsyncQBankConnect(  # type: ignore[arg-type]
             base_url=self.base_url,
             http_client=self.http,
@@ -87,7 +90,18 @@ class Bank:
 @pytest.fixture(params=["in_process", "socket"])
 async def bank(request: pytest.FixtureRequest) -> AsyncIterator[Bank]:
     with Sandbox(start=START) as sandbox:
-        if request.param == "socket":
+        if AIOHTTP:
+            # aiohttp has no in-process transport: "in_process" is a session of the test's own,
+            # "socket" the SDK's own session (http_backend="aiohttp").
+            import aiohttp
+
+            with sandbox.serve() as server:
+                if request.param == "socket":
+                    yield Bank(sandbox, server.base_url, None, **async_backend_options())
+                else:
+                    async with aiohttp.ClientSession() as session:
+                        yield Bank(sandbox, server.base_url, session)
+        elif request.param == "socket":
             with sandbox.serve() as server:
                 # Over the socket the SDK uses its own connection pool, as it would in production
                 # (or, in the legacy-httpx run, a plain httpx.AsyncClient).

@@ -26,6 +26,7 @@ from qbank_connect.errors import (
     QBankUnprocessableEntityError,
 )
 
+from ..aiohttp_bridge import async_backend_options
 from ..raw_server import RawServer, http_response
 
 pytestmark = pytest.mark.anyio
@@ -236,7 +237,11 @@ def server() -> Iterator[RawServer]:
 @pytest.fixture
 async def client(server: RawServer) -> AsyncIterator[AsyncQBankConnect]:
     async with AsyncQBankConnect(
-        token="static-token", base_url=server.base_url, timeout=5, max_retries=0
+        token="static-token",
+        base_url=server.base_url,
+        timeout=5,
+        max_retries=0,
+        **async_backend_options(),
     ) as client:
         yield client
 
@@ -307,7 +312,12 @@ async def test_a_malformed_answer_to_a_payment_carries_the_key(
 async def test_a_malformed_token_answer_is_a_named_error(server: RawServer, answer: bytes) -> None:
     server.answer = answer
     async with AsyncQBankConnect(
-        "client-id", "client-secret", base_url=server.base_url, timeout=5, max_retries=0
+        "client-id",
+        "client-secret",
+        base_url=server.base_url,
+        timeout=5,
+        max_retries=0,
+        **async_backend_options(),
     ) as client:
         with pytest.raises((QBankTokenError, QBankResponseValidationError)) as info:
             await client.authenticate()

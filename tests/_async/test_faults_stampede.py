@@ -20,6 +20,7 @@ from qbank_connect.errors import QBankTokenError
 from qbank_connect.models import Balance
 from qbank_connect.sandbox import ACCOUNT_OPERATING, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox
 
+from ..aiohttp_bridge import async_backend_options
 from ..concurrency import gather_async
 from ..crowd import AsyncCrowd
 
@@ -48,7 +49,11 @@ def served() -> Iterator[tuple[Sandbox, str]]:
 async def client(served: tuple[Sandbox, str]) -> AsyncIterator[AsyncQBankConnect]:
     # The client's own connection pool (100 connections), as in production; generous timeout.
     async with AsyncQBankConnect(
-        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, base_url=served[1], timeout=60
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        base_url=served[1],
+        timeout=60,
+        **async_backend_options(),
     ) as client:
         yield client
 
@@ -124,7 +129,7 @@ async def test_refused_credentials_reach_every_waiter_as_invalid_client(
     # One 503 first (Retry-After: 1) holds the flight open while the crowd queues behind it.
     sandbox.faults.fail_next("createToken", times=1, status=503, retry_after=1)
     async with AsyncQBankConnect(
-        DEMO_CLIENT_ID, "not-the-secret", base_url=base_url, timeout=60
+        DEMO_CLIENT_ID, "not-the-secret", base_url=base_url, timeout=60, **async_backend_options()
     ) as client:
         results = await crowd_reads(client)
 

@@ -15,6 +15,7 @@ from qbank_connect.errors import (
     QBankServiceUnavailableError,
 )
 
+from ..aiohttp_bridge import AIOHTTP
 from ..mock_api import MockAPI, balance_json, error
 from .conftest import make_client
 
@@ -120,6 +121,9 @@ async def test_connection_errors_are_retried_then_raised(api: MockAPI, sleeps: l
     assert len(api.calls("GET", PATH)) == 3
 
 
+@pytest.mark.skipif(
+    AIOHTTP, reason="reads httpx2's request extensions; aiohttp's timeouts: tests/test_aiohttp.py"
+)
 async def test_per_call_timeout_reaches_the_transport(api: MockAPI) -> None:
     api.route("GET", PATH, OK)
     client = make_client(api, timeout=20)

@@ -23,6 +23,7 @@ from qbank_connect.sandbox import (
     Sandbox,
 )
 
+from ..aiohttp_bridge import async_backend_options, async_sandbox_http, transport_error
 from ..raw_server import RawServer, http_response
 from ..telemetry import Telemetry, attrs
 
@@ -57,11 +58,11 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 async def client(sandbox: Sandbox) -> AsyncIterator[AsyncQBankConnect]:
     async with (
-        sandbox.async_http_client() as http,
+        async_sandbox_http(sandbox) as (base_url, http),
         AsyncQBankConnect(
             client_id=DEMO_CLIENT_ID,
             client_secret=DEMO_CLIENT_SECRET,
-            base_url=sandbox.base_url,
+            base_url=base_url,
             http_client=http,
         ) as client,
     ):
@@ -205,7 +206,9 @@ async def test_a_connection_lost_before_the_answer_names_the_transport_error(
 
     (call,) = otel.calls()
     dropped, replayed = otel.attempts()
-    assert attrs(dropped)["error.type"] == "httpx2.RemoteProtocolError"
+    assert attrs(dropped)["error.type"] == transport_error(
+        "httpx2.RemoteProtocolError", "aiohttp.client_exceptions.ServerDisconnectedError"
+    )
     assert "http.response.status_code" not in attrs(dropped)
     assert attrs(replayed)["http.request.resend_count"] == 1
     assert attrs(replayed)["http.response.status_code"] == 202
@@ -216,11 +219,11 @@ async def test_a_failed_token_request_fails_the_call_span(
     otel: Telemetry, sandbox: Sandbox
 ) -> None:
     async with (
-        sandbox.async_http_client() as http,
+        async_sandbox_http(sandbox) as (base_url, http),
         AsyncQBankConnect(
             client_id=DEMO_CLIENT_ID,
             client_secret="not-the-secret",
-            base_url=sandbox.base_url,
+            base_url=base_url,
             http_client=http,
         ) as client,
     ):
@@ -317,7 +320,10 @@ async def test_the_trace_context_arrives_at_the_server(
             {"Content-Type": "application/json", "Retry-After": "0", "Request-Id": "req_raw"},
         )
         async with AsyncQBankConnect(
-            token="static-token", base_url=server.base_url, max_retries=1
+            token="static-token",
+            base_url=server.base_url,
+            max_retries=1,
+            **async_backend_options(),
         ) as client:
             with pytest.raises(QBankServiceUnavailableError):
                 await client.balances.get(ACCOUNT_OPERATING)

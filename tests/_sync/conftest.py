@@ -2,17 +2,23 @@
 # Change the async source and run `python scripts/unasync.py`.
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import httpx2
 import pytest
 
 from qbank_connect import QBankConnect
 from qbank_connect._sync import auth, requester
 
+from ..aiohttp_bridge import AIOHTTP, READ_TIMEOUT
 from ..mock_api import BASE_URL, CLIENT_ID, CLIENT_SECRET, MockAPI
 
 
 @pytest.fixture
-def api() -> MockAPI:
-    return MockAPI()
+def api() -> Iterator[MockAPI]:
+    mock = MockAPI()
+    yield mock
+    mock.close()
 
 
 @pytest.fixture
@@ -31,6 +37,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def make_client(api: MockAPI, **options: object) -> QBankConnect:
     options.setdefault("client_id", CLIENT_ID)
     options.setdefault("client_secret", CLIENT_SECRET)
+    if AIOHTTP:  # a scripted timeout is a real one there: read with a short limit
+        options.setdefault("timeout", httpx2.Timeout(10.0, read=READ_TIMEOUT))
     return QBankConnect(  # type: ignore[arg-type]
         base_url=BASE_URL, http_client=api.http_client(), **options
     )

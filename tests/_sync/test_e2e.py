@@ -34,6 +34,7 @@ from qbank_connect.sandbox import (
     build_ach_file,
 )
 
+from ..aiohttp_bridge import AIOHTTP, sync_backend_options
 from ..concurrency import gather_threads
 from ..legacy_http import LEGACY, legacy_client
 
@@ -70,14 +71,16 @@ WIRE = {
 
 
 class Bank:
-    def __init__(self, sandbox: Sandbox, base_url: str, http: object) -> None:
+    def __init__(self, sandbox: Sandbox, base_url: str, http: object, **options: object) -> None:
         self.sandbox = sandbox
         self.base_url = base_url
         self.http = http
+        self.options = options
 
     def client(self, **options: object) -> QBankConnect:
         options.setdefault("client_id", DEMO_CLIENT_ID)
         options.setdefault("client_secret", DEMO_CLIENT_SECRET)
+        options = {**self.options, **options}
         return QBankConnect(  # type: ignore[arg-type]
             base_url=self.base_url,
             http_client=self.http,
@@ -89,7 +92,18 @@ class Bank:
 @pytest.fixture(params=["in_process", "socket"])
 def bank(request: pytest.FixtureRequest) -> Iterator[Bank]:
     with Sandbox(start=START) as sandbox:
-        if request.param == "socket":
+        if AIOHTTP:
+            # aiohttp has no in-process transport: "in_process" is a session of the test's own,
+            # "socket" the SDK's own session (http_backend="aiohttp").
+            import aiohttp
+
+            with sandbox.serve() as server:
+                if request.param == "socket":
+                    yield Bank(sandbox, server.base_url, None, **sync_backend_options())
+                else:
+                    with aiohttp.ClientSession() as session:
+                        yield Bank(sandbox, server.base_url, session)
+        elif request.param == "socket":
             with sandbox.serve() as server:
                 # Over the socket the SDK uses its own connection pool, as it would in production
                 # (or, in the legacy-httpx run, a plain httpx.Client).

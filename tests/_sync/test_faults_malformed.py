@@ -28,6 +28,7 @@ from qbank_connect.errors import (
     QBankUnprocessableEntityError,
 )
 
+from ..aiohttp_bridge import sync_backend_options
 from ..raw_server import RawServer, http_response
 
 RID = "req-7f3a"
@@ -236,7 +237,11 @@ def server() -> Iterator[RawServer]:
 @pytest.fixture
 def client(server: RawServer) -> Iterator[QBankConnect]:
     with QBankConnect(
-        token="static-token", base_url=server.base_url, timeout=5, max_retries=0
+        token="static-token",
+        base_url=server.base_url,
+        timeout=5,
+        max_retries=0,
+        **sync_backend_options(),
     ) as client:
         yield client
 
@@ -307,7 +312,12 @@ def test_a_malformed_answer_to_a_payment_carries_the_key(
 def test_a_malformed_token_answer_is_a_named_error(server: RawServer, answer: bytes) -> None:
     server.answer = answer
     with QBankConnect(
-        "client-id", "client-secret", base_url=server.base_url, timeout=5, max_retries=0
+        "client-id",
+        "client-secret",
+        base_url=server.base_url,
+        timeout=5,
+        max_retries=0,
+        **sync_backend_options(),
     ) as client:
         with pytest.raises((QBankTokenError, QBankResponseValidationError)) as info:
             client.authenticate()

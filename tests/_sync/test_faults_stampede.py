@@ -22,6 +22,7 @@ from qbank_connect.errors import QBankTokenError
 from qbank_connect.models import Balance
 from qbank_connect.sandbox import ACCOUNT_OPERATING, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox
 
+from ..aiohttp_bridge import sync_backend_options
 from ..concurrency import gather_threads
 from ..crowd import Crowd
 
@@ -49,7 +50,13 @@ def served() -> Iterator[tuple[Sandbox, str]]:
 @pytest.fixture
 def client(served: tuple[Sandbox, str]) -> Iterator[QBankConnect]:
     # The client's own connection pool (100 connections), as in production; generous timeout.
-    with QBankConnect(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, base_url=served[1], timeout=60) as client:
+    with QBankConnect(
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        base_url=served[1],
+        timeout=60,
+        **sync_backend_options(),
+    ) as client:
         yield client
 
 
@@ -123,7 +130,9 @@ def test_refused_credentials_reach_every_waiter_as_invalid_client(
     sandbox, base_url = served
     # One 503 first (Retry-After: 1) holds the flight open while the crowd queues behind it.
     sandbox.faults.fail_next("createToken", times=1, status=503, retry_after=1)
-    with QBankConnect(DEMO_CLIENT_ID, "not-the-secret", base_url=base_url, timeout=60) as client:
+    with QBankConnect(
+        DEMO_CLIENT_ID, "not-the-secret", base_url=base_url, timeout=60, **sync_backend_options()
+    ) as client:
         results = crowd_reads(client)
 
     assert all(isinstance(r, QBankTokenError) for r in results), {type(r) for r in results}

@@ -36,10 +36,15 @@ from qbank_connect.sandbox import (
     SandboxServer,
 )
 
+from ..aiohttp_bridge import AIOHTTP
 from ..certs import PKI, Authority, ClientFiles, client_context
 from ..concurrency import gather_threads
 
 MTLS_CLIENT = "mtls-client"
+ROTATION_ON_HTTPX2 = (
+    "reload_client_cert() rotates the httpx2 pool; the aiohttp backend refuses it "
+    "(tests/test_aiohttp.py::test_reload_client_cert_is_refused_on_aiohttp)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +79,8 @@ def trust_ca(pki: PKI, monkeypatch: pytest.MonkeyPatch) -> None:
 def mtls_client(server: SandboxServer, **options: object) -> QBankConnect:
     options.setdefault("client_id", MTLS_CLIENT)
     options.setdefault("token_auth_method", "tls_client_auth")
+    if AIOHTTP:  # nox -s aiohttp: the same proofs over the aiohttp backend's connections
+        options.setdefault("http_backend", "aiohttp")
     return QBankConnect(base_url=server.base_url, **options)  # type: ignore[arg-type]
 
 
@@ -189,6 +196,7 @@ def test_a_bound_token_over_another_certificate_is_refused_with_err_auth_003(
         assert (client.balances.get(ACCOUNT_OPERATING)).account_id == ACCOUNT_OPERATING
 
 
+@pytest.mark.skipif(AIOHTTP, reason=ROTATION_ON_HTTPX2)
 def test_rotation_new_connections_use_the_new_certificate_calls_in_flight_finish(
     server: SandboxServer, sandbox: Sandbox, pki: PKI, trust_ca: None, tmp_path: Path
 ) -> None:
@@ -227,6 +235,7 @@ def test_rotation_new_connections_use_the_new_certificate_calls_in_flight_finish
     assert sandbox.token_requests == 2
 
 
+@pytest.mark.skipif(AIOHTTP, reason=ROTATION_ON_HTTPX2)
 def test_a_bad_new_certificate_keeps_the_old_one(
     server: SandboxServer, pki: PKI, trust_ca: None, tmp_path: Path
 ) -> None:
@@ -243,6 +252,7 @@ def test_a_bad_new_certificate_keeps_the_old_one(
     assert server.handshakes == [pki.good.thumbprint()]
 
 
+@pytest.mark.skipif(AIOHTTP, reason=ROTATION_ON_HTTPX2)
 def test_reload_with_a_new_ssl_context(server: SandboxServer, sandbox: Sandbox, pki: PKI) -> None:
     with mtls_client(server, ssl_context=pki.client_context(pki.good)) as client:
         copy = client.with_options(max_retries=0)

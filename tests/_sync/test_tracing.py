@@ -25,6 +25,7 @@ from qbank_connect.sandbox import (
     Sandbox,
 )
 
+from ..aiohttp_bridge import sandbox_http, sync_backend_options, transport_error
 from ..raw_server import RawServer, http_response
 from ..telemetry import Telemetry, attrs
 
@@ -57,11 +58,11 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def client(sandbox: Sandbox) -> Iterator[QBankConnect]:
     with (
-        sandbox.http_client() as http,
+        sandbox_http(sandbox) as (base_url, http),
         QBankConnect(
             client_id=DEMO_CLIENT_ID,
             client_secret=DEMO_CLIENT_SECRET,
-            base_url=sandbox.base_url,
+            base_url=base_url,
             http_client=http,
         ) as client,
     ):
@@ -203,7 +204,9 @@ def test_a_connection_lost_before_the_answer_names_the_transport_error(
 
     (call,) = otel.calls()
     dropped, replayed = otel.attempts()
-    assert attrs(dropped)["error.type"] == "httpx2.RemoteProtocolError"
+    assert attrs(dropped)["error.type"] == transport_error(
+        "httpx2.RemoteProtocolError", "aiohttp.client_exceptions.ServerDisconnectedError"
+    )
     assert "http.response.status_code" not in attrs(dropped)
     assert attrs(replayed)["http.request.resend_count"] == 1
     assert attrs(replayed)["http.response.status_code"] == 202
@@ -212,11 +215,11 @@ def test_a_connection_lost_before_the_answer_names_the_transport_error(
 
 def test_a_failed_token_request_fails_the_call_span(otel: Telemetry, sandbox: Sandbox) -> None:
     with (
-        sandbox.http_client() as http,
+        sandbox_http(sandbox) as (base_url, http),
         QBankConnect(
             client_id=DEMO_CLIENT_ID,
             client_secret="not-the-secret",
-            base_url=sandbox.base_url,
+            base_url=base_url,
             http_client=http,
         ) as client,
     ):
@@ -310,7 +313,12 @@ def test_the_trace_context_arrives_at_the_server(otel: Telemetry, sleeps: list[f
             body,
             {"Content-Type": "application/json", "Retry-After": "0", "Request-Id": "req_raw"},
         )
-        with QBankConnect(token="static-token", base_url=server.base_url, max_retries=1) as client:
+        with QBankConnect(
+            token="static-token",
+            base_url=server.base_url,
+            max_retries=1,
+            **sync_backend_options(),
+        ) as client:
             with pytest.raises(QBankServiceUnavailableError):
                 client.balances.get(ACCOUNT_OPERATING)
         sent = list(server.requests)

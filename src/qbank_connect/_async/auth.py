@@ -139,10 +139,15 @@ class AsyncTokenEndpoint:
             attempt = _tracing.start_attempt(
                 "POST", "/token", self._server, headers, resend_count=retries
             )
-            request = self._http.build(
-                "POST", self._token_url, headers=headers, timeout=timeout, content=body
+            response, failure = await self._http.request(
+                "POST",
+                self._token_url,
+                headers=headers,
+                timeout=timeout,
+                content=body,
+                retries=retries,
+                attempt=attempt,
             )
-            response, failure = await self._http.send(request, None, retries, attempt)
             status = None if response is None else response.status_code
             delay = None
             if status != 200 and not isinstance(failure, QBankTLSError):  # a refusal stays one

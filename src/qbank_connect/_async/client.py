@@ -48,9 +48,9 @@ from .resources import (
 )
 
 if TYPE_CHECKING:
-    import httpx
     import pydantic
 
+    from .._backends import AsyncHTTPBackend, AsyncHTTPClient
     from .._private_key_jwt import PrivateKey
     from .._stores.journal import JournalEntry, JournalScope, RecoveryResult
     from .._tls import ClientCert
@@ -86,7 +86,10 @@ class AsyncQBankConnect:
         timeout: seconds or an ``httpx2.Timeout`` (default 60 s, 10 s to connect).
         max_retries: automatic retries of a failed call (default 2).
         http_client: an ``httpx2.AsyncClient`` (or a legacy ``httpx.AsyncClient``) to send with;
-            used as given and never closed here.
+            used as given and never closed here. Or an ``aiohttp.ClientSession``: see below.
+        http_backend: ``"httpx2"`` (the default) or ``"aiohttp"``, which sends with aiohttp at a
+            fraction of the CPU per call (asyncio only, the ``[aiohttp]`` extra; an
+            ``aiohttp.ClientSession`` given as ``http_client`` implies it). See docs/aiohttp.md.
         token: a pre-issued bearer token, or a callable returning the current one (no OAuth).
         token_auth_method: ``"client_secret_basic"`` (default: an ``Authorization: Basic``
             header), ``"client_secret_post"`` (the credentials as form fields),
@@ -151,7 +154,8 @@ class AsyncQBankConnect:
         base_url: str | httpx2.URL | None = None,
         timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx2.AsyncClient | httpx.AsyncClient | None = None,
+        http_client: AsyncHTTPClient | None = None,
+        http_backend: AsyncHTTPBackend | None = None,
         token: TokenSource | None = None,
         token_auth_method: str = "client_secret_basic",  # noqa: S107 - a method name
         webhook_secret: str | Sequence[str] | None = None,
@@ -188,6 +192,7 @@ class AsyncQBankConnect:
         self._bound_tokens = token_auth_method == "tls_client_auth"
         self._max_retry_after = max_retry_after
         self._default_headers = default_headers
+        self._http_backend = http_backend
         # Connections of with_options(client_cert=/ssl_context=) copies: closed with the client.
         self._family: weakref.WeakSet[AsyncHTTP] = weakref.WeakSet()
         self._own_connections_only = False  # a copy with a certificate: closes its own only
@@ -202,7 +207,7 @@ class AsyncQBankConnect:
             if private_key is not None:
                 raise ValueError("private_key= signs token requests: it cannot be used with token=")
             tokens = AsyncStaticTokens(token)
-            http = AsyncHTTP(http_client, tls)
+            http = AsyncHTTP(http_client, tls, http_backend)
         else:
             if token_cache is not None and token_auth_method not in SECRET_METHODS:
                 raise ValueError(
@@ -223,7 +228,7 @@ class AsyncQBankConnect:
             )
             self._credentials = credentials
             secret = None if credentials.secret is None else credentials.secret.reveal()
-            http = AsyncHTTP(http_client, tls)  # after the checks: loads the certificate
+            http = AsyncHTTP(http_client, tls, http_backend)  # after the checks: loads the cert
             endpoint = AsyncTokenEndpoint(
                 http,
                 credentials,
@@ -351,7 +356,7 @@ class AsyncQBankConnect:
                 "client_cert= and ssl_context= configure the client's own connections: "
                 "with http_client=, give the certificate to that client instead"
             )
-        http = AsyncHTTP(None, TLSSettings(client_cert, ssl_context))  # checks and loads it now
+        http = AsyncHTTP(None, TLSSettings(client_cert, ssl_context), self._http_backend)
         tokens: AsyncTokens = current.tokens
         if self._credentials is not None:
             # Not the shared ones (nor token_cache=): a token may be bound to the certificate

@@ -2,7 +2,8 @@
 
 The client you give may be an ``httpx2.AsyncClient`` or, for apps tied to httpx-only tooling, a
 legacy ``httpx.AsyncClient``. Requests are then built with that client's own library, and its
-exceptions become the same named errors.
+exceptions become the same named errors. With ``http_backend="aiohttp"`` (async only) another
+library's transport sends instead (``_backends``, ``_aiohttp``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import IO, TYPE_CHECKING, Any
 import httpx2
 
 from .. import _tracing
-from .._concurrency import AsyncLock, async_context_identity
+from .._backends import async_transport_for
+from .._concurrency import AsyncLock, async_context_identity, async_preload
 from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
 from .._tls import tls_failure
 from .._transport_errors import no_answer_message, timeout_message
@@ -29,8 +31,7 @@ from ..errors import (
 )
 
 if TYPE_CHECKING:
-    import httpx
-
+    from .._backends import AsyncHTTPClient, AsyncTransport
     from .._tls import TLSSettings
 
 __all__ = ["AsyncHTTP"]
@@ -41,24 +42,42 @@ class AsyncHTTP:
 
     def __init__(
         self,
-        http_client: httpx2.AsyncClient | httpx.AsyncClient | None,
+        http_client: AsyncHTTPClient | None,
         tls: TLSSettings | None = None,
+        http_backend: object = None,
     ) -> None:
-        self._injected = http_client
-        self._lib: ModuleType = httpx2 if http_client is None else _library_of(http_client)
-        # The current pool: read and replaced as one object, so no thread sees a mix.
-        self._owned: _Pool | None = None
-        self._owned_lock = AsyncLock()
-        self.closed = False
         # Mutual TLS: the context new connections use; pools it replaced, until they are idle.
         self._tls = tls
         self._verify: ssl.SSLContext | None = None if tls is None else tls.load()
         self._retired: list[_Pool] = []
+        # aiohttp sends when asked for (async only: the blocking twin's check refuses it);
+        # else httpx2, as below.
+        self._transport = async_transport_for(http_client, http_backend, self._verify)
+        if self._transport is not None:
+            http_client = None
+        self._injected = http_client
+        self._lib: ModuleType = httpx2 if http_client is None else _library_of(http_client)
+        if http_client is None and self._transport is None:
+            # The pool itself is made on first use, but what it needs once per process (the TLS
+            # context with its CAs, httpcore2 and h11 imported) is made now: tens of ms that
+            # would otherwise land on the first call (bench/README.md, "first call").
+            shared_ssl_context()
+            async_preload()
+        # The current pool: read and replaced as one object, so no thread sees a mix.
+        self._owned: _Pool | None = None
+        self._owned_lock = AsyncLock()
+        self.closed = False
 
     @property
     def injected(self) -> bool:
         """True when sending with an ``http_client`` given by the caller."""
         return self._injected is not None
+
+    @property
+    def sender(self) -> AsyncTransport:
+        """What the requester sends with: the other library's transport itself when there is
+        one (a layer less per call on the fast path), else this object."""
+        return self if self._transport is None else self._transport
 
     @property
     def legacy(self) -> bool:
@@ -89,6 +108,49 @@ class AsyncHTTP:
             extensions={"timeout": timeout},
         )
         return request
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        timeout: Mapping[str, float | None],
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        files: Mapping[str, tuple[str, IO[bytes], str]] | None = None,
+        data: Mapping[str, str] | None = None,
+        key: str | None = None,
+        retries: int = 0,
+        attempt: _tracing.AttemptSpan | None = None,
+    ) -> tuple[httpx2.Response | None, QBankError | None]:
+        """Build and send one request: the answer, or the named error of one that got none."""
+        transport = self._transport
+        if transport is not None:
+            return await transport.request(
+                method,
+                url,
+                headers=headers,
+                timeout=timeout,
+                params=params,
+                content=content,
+                files=files,
+                data=data,
+                key=key,
+                retries=retries,
+                attempt=attempt,
+            )
+        request = self.build(
+            method,
+            url,
+            headers=headers,
+            timeout=timeout,
+            params=params,
+            content=content,
+            files=files,
+            data=data,
+        )
+        return await self.send(request, key, retries, attempt)
 
     async def send(
         self,
@@ -204,6 +266,12 @@ class AsyncHTTP:
                 "this client has no client certificate of its own: create it with "
                 "client_cert= or ssl_context= (with http_client=, configure that client)"
             )
+        if self._transport is not None:
+            raise ValueError(
+                "reload_client_cert() rotates the httpx2 backend's connections; on "
+                "http_backend='aiohttp' use with_options(client_cert=...) for a copy with the new "
+                "certificate (or a new client)"
+            )
         context = self._tls.load(ssl_context)  # may raise: the current pool stays in use
         async with self._owned_lock:
             self._verify = context
@@ -228,6 +296,8 @@ class AsyncHTTP:
     async def aclose(self) -> None:
         """Refuse further calls; close the pool this client opened (never one you gave)."""
         self.closed = True
+        if self._transport is not None:
+            await self._transport.aclose()
         owned, self._owned = self._owned, None
         if owned is not None and owned.owner == async_context_identity():
             await owned.guard.aclose()  # the guard closes the pool

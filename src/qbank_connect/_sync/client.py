@@ -50,9 +50,9 @@ from .resources import (
 )
 
 if TYPE_CHECKING:
-    import httpx
     import pydantic
 
+    from .._backends import HTTPBackend, HTTPClient
     from .._private_key_jwt import PrivateKey
     from .._stores.journal import JournalEntry, JournalScope, RecoveryResult
     from .._tls import ClientCert
@@ -89,6 +89,8 @@ class QBankConnect:
         max_retries: automatic retries of a failed call (default 2).
         http_client: an ``httpx2.Client`` (or a legacy ``httpx.Client``) to send with;
             used as given and never closed here.
+        http_backend: ``"httpx2"`` only (the default): the aiohttp backend is
+            the async client's (docs/aiohttp.md).
         token: a pre-issued bearer token, or a callable returning the current one (no OAuth).
         token_auth_method: ``"client_secret_basic"`` (default: an ``Authorization: Basic``
             header), ``"client_secret_post"`` (the credentials as form fields),
@@ -153,7 +155,8 @@ class QBankConnect:
         base_url: str | httpx2.URL | None = None,
         timeout: float | httpx2.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx2.Client | httpx.Client | None = None,
+        http_client: HTTPClient | None = None,
+        http_backend: HTTPBackend | None = None,
         token: TokenSource | None = None,
         token_auth_method: str = "client_secret_basic",  # noqa: S107 - a method name
         webhook_secret: str | Sequence[str] | None = None,
@@ -190,6 +193,7 @@ class QBankConnect:
         self._bound_tokens = token_auth_method == "tls_client_auth"
         self._max_retry_after = max_retry_after
         self._default_headers = default_headers
+        self._http_backend = http_backend
         # Connections of with_options(client_cert=/ssl_context=) copies: closed with the client.
         self._family: weakref.WeakSet[HTTP] = weakref.WeakSet()
         self._own_connections_only = False  # a copy with a certificate: closes its own only
@@ -204,7 +208,7 @@ class QBankConnect:
             if private_key is not None:
                 raise ValueError("private_key= signs token requests: it cannot be used with token=")
             tokens = StaticTokens(token)
-            http = HTTP(http_client, tls)
+            http = HTTP(http_client, tls, http_backend)
         else:
             if token_cache is not None and token_auth_method not in SECRET_METHODS:
                 raise ValueError(
@@ -225,7 +229,7 @@ class QBankConnect:
             )
             self._credentials = credentials
             secret = None if credentials.secret is None else credentials.secret.reveal()
-            http = HTTP(http_client, tls)  # after the checks: loads the certificate
+            http = HTTP(http_client, tls, http_backend)  # after the checks: loads the cert
             endpoint = TokenEndpoint(
                 http,
                 credentials,
@@ -353,7 +357,7 @@ class QBankConnect:
                 "client_cert= and ssl_context= configure the client's own connections: "
                 "with http_client=, give the certificate to that client instead"
             )
-        http = HTTP(None, TLSSettings(client_cert, ssl_context))  # checks and loads it now
+        http = HTTP(None, TLSSettings(client_cert, ssl_context), self._http_backend)
         tokens: Tokens = current.tokens
         if self._credentials is not None:
             # Not the shared ones (nor token_cache=): a token may be bound to the certificate

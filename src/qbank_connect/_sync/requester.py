@@ -63,6 +63,7 @@ class Requester:
         conflict_wait: float | None = None,
     ) -> None:
         self.http = http
+        self._sender = http.sender  # aiohttp's transport itself on that backend
         self.tokens = tokens
         self.base_url = base_url
         self._server = _tracing.server_of(base_url)  # OpenTelemetry: server.address/port
@@ -417,8 +418,10 @@ class Requester:
                 # the entry's lease and age on the journal's clock; raises rather than send.
                 fence.before_attempt()
             attempt = None if call is None else call.start_attempt(headers)  # + traceparent
+            if fence is not None and not fence.check():
+                continue  # stalled since the lease was taken: take it again before sending
             if upload is not None:
-                request = self.http.build(
+                response, failure = self._sender.request(
                     method,
                     url,
                     headers=headers,
@@ -426,19 +429,22 @@ class Requester:
                     params=options.params,
                     files={"file": (upload.file_name, upload.body(), "text/plain")},
                     data=dict(options.upload_fields or {}),
+                    key=key,
+                    retries=retries,
+                    attempt=attempt,
                 )
             else:
-                request = self.http.build(
+                response, failure = self._sender.request(
                     method,
                     url,
                     headers=headers,
                     timeout=timeout,
                     params=options.params,
                     content=options.json_body,
+                    key=key,
+                    retries=retries,
+                    attempt=attempt,
                 )
-            if fence is not None and not fence.check():
-                continue  # stalled since the lease was taken: take it again before sending
-            response, failure = self.http.send(request, key, retries, attempt)
             if hooked is not None and response is not None and hooked.hooks.response:
                 info = hooked.info(
                     status=response.status_code, request_id=response.headers.get("request-id")
