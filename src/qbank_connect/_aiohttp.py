@@ -24,14 +24,11 @@ import httpx2
 from . import _tracing
 from ._concurrency import AsyncLock
 from ._config import DEFAULT_POOL_LIMITS, shared_ssl_context
-from ._tls import tls_failure
-from ._transport_errors import no_answer_message
+from ._transport_errors import no_answer_error
 from .errors import (
     QBankClosedError,
-    QBankConnectionError,
     QBankError,
     QBankTimeoutError,
-    QBankTLSError,
 )
 
 __all__ = ["AiohttpResponse", "AiohttpTransport"]
@@ -167,21 +164,7 @@ class AiohttpTransport:
             if attempt is not None:
                 attempt.end(None, exc)
             request = httpx2.Request(method, url, headers=headers)
-            tls = tls_failure(exc)
-            if tls is not None:
-                return None, QBankTLSError(
-                    f"{method} {_path(url)} failed: {tls[1]}",
-                    reason=tls[0],
-                    request=request,
-                    idempotency_key=key,
-                    retries_taken=retries,
-                )
-            return None, QBankConnectionError(
-                no_answer_message(request, exc),
-                request=request,
-                idempotency_key=key,
-                retries_taken=retries,
-            )
+            return None, no_answer_error(request, exc, key=key, retries=retries)
         except BaseException as exc:  # closed, cancelled, a bug: the span ends all the same
             if attempt is not None:
                 attempt.end(None, exc)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["no_answer_message", "timeout_message"]
+from .errors import QBankConnectionError, QBankTLSError
+
+__all__ = ["no_answer_error", "no_answer_message", "timeout_message"]
 
 _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 
@@ -27,6 +29,30 @@ def no_answer_message(request: Any, exc: BaseException) -> str:
     if "Connect" in type(exc).__name__:
         return f"{where}: could not connect to {_host(request)}: {reason}"
     return f"{where} to {_host(request)} failed: {type(exc).__name__}: {reason}"
+
+
+def no_answer_error(
+    request: Any, exc: BaseException, *, key: str | None, retries: int
+) -> QBankConnectionError:
+    """The named error of a request that got no answer: :class:`QBankTLSError` (with its
+    ``reason``) for a failed TLS handshake, else :class:`QBankConnectionError` naming the host."""
+    from ._tls import tls_failure
+
+    tls = tls_failure(exc)
+    if tls is not None:
+        return QBankTLSError(
+            f"{request.method} {request.url.path} failed: {tls[1]}",
+            reason=tls[0],
+            request=request,
+            idempotency_key=key,
+            retries_taken=retries,
+        )
+    return QBankConnectionError(
+        no_answer_message(request, exc),
+        request=request,
+        idempotency_key=key,
+        retries_taken=retries,
+    )
 
 
 def timeout_message(request: Any, exc: BaseException) -> str:

@@ -22,14 +22,11 @@ from .. import _tracing
 from .._backends import sync_transport_for
 from .._concurrency import Lock, preload, sync_context_identity
 from .._config import DEFAULT_POOL_LIMITS, shared_ssl_context
-from .._tls import tls_failure
-from .._transport_errors import no_answer_message, timeout_message
+from .._transport_errors import no_answer_error, timeout_message
 from ..errors import (
     QBankClosedError,
-    QBankConnectionError,
     QBankError,
     QBankTimeoutError,
-    QBankTLSError,
 )
 
 if TYPE_CHECKING:
@@ -183,21 +180,7 @@ class HTTP:
         except (lib.TransportError, ssl.SSLError) as exc:  # asyncio may raise SSLError as is
             if attempt is not None:
                 attempt.end(None, exc)
-            tls = tls_failure(exc)
-            if tls is not None:
-                return None, QBankTLSError(
-                    f"{request.method} {request.url.path} failed: {tls[1]}",
-                    reason=tls[0],
-                    request=request,
-                    idempotency_key=key,
-                    retries_taken=retries,
-                )
-            return None, QBankConnectionError(
-                no_answer_message(request, exc),
-                request=request,
-                idempotency_key=key,
-                retries_taken=retries,
-            )
+            return None, no_answer_error(request, exc, key=key, retries=retries)
         except BaseException as exc:  # closed, cancelled, a bug: the span ends all the same
             if attempt is not None:
                 attempt.end(None, exc)
