@@ -226,7 +226,7 @@ def tls_failure(exc: BaseException) -> tuple[str, str] | None:
     return None
 
 
-def _classify(text: str, exc: ssl.SSLError) -> tuple[str, str] | None:
+def _classify(text: str, exc: OSError) -> tuple[str, str] | None:
     if "CERTIFICATE_VERIFY_FAILED" in text:
         detail = getattr(exc, "verify_message", None) or "verification failed"
         return (
