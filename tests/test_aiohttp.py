@@ -275,6 +275,9 @@ def mtls(pki: dict[str, Path]) -> Iterator[str]:
         server.server_close()
 
 
+# Python 3.10's asyncio leaves the SSL transport of a refused handshake to its __del__, which
+# warns once collected (fixed in 3.11's asyncio SSL rewrite); nothing of ours is left open.
+@pytest.mark.filterwarnings("ignore:Exception ignored in.*_SSLProtocolTransport")
 def test_the_ssl_context_the_client_builds_carries_the_ca_and_the_client_certificate(
     mtls: str, pki: dict[str, Path]
 ) -> None:
