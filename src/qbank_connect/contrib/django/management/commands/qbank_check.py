@@ -35,11 +35,11 @@ class Command(BaseCommand):
         self.stdout.write("ok   settings")
         client = get_client()
         try:
-            token = client._requester.tokens.get()
+            scopes = client.authenticate()  # the granted scopes, never the token
         except QBankError as e:
             raise CommandError(f"credentials: {type(e).__name__}: {e}", returncode=1) from None
         self.stdout.write(f"ok   credentials (client {client.client_id})")
-        granted = set((getattr(token, "scope", None) or "").split())
+        granted = set(scopes or ())
         wanted = set(settings().scopes or ())
         if wanted - granted and granted:
             missing = " ".join(sorted(wanted - granted))
