@@ -8,6 +8,7 @@ expired rows are purged; a store object of your own works through the seam; a ta
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from pathlib import Path
@@ -153,7 +154,7 @@ async def test_redis_leases_and_retention_expire_on_redis_clock(redis_url: str) 
 
 def table_rows(url: str) -> list[tuple[Any, ...]]:
     if url.startswith("sqlite"):
-        with sqlite3.connect(url.partition("://")[2][1:]) as conn:
+        with contextlib.closing(sqlite3.connect(url.partition("://")[2][1:])) as conn, conn:
             return conn.execute("SELECT event_id, handled FROM qbank_webhook_events").fetchall()
     import psycopg
 
@@ -191,7 +192,7 @@ async def test_a_table_written_by_0_2_0_keeps_its_events_handled(
     old = "CREATE TABLE qbank_webhook_events (event_id TEXT PRIMARY KEY, expires_at {} NOT NULL)"
     row = ("evt_before_upgrade", time.time() + 3600)
     if kind == "sqlite":
-        with sqlite3.connect(url.partition("://")[2][1:]) as conn:
+        with contextlib.closing(sqlite3.connect(url.partition("://")[2][1:])) as conn, conn:
             conn.execute(old.format("REAL"))
             conn.execute("INSERT INTO qbank_webhook_events VALUES (?, ?)", row)
         Path(url.partition("://")[2][1:]).chmod(0o600)

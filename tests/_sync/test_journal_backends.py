@@ -7,6 +7,7 @@ sealing, statement by statement."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
@@ -257,7 +258,7 @@ def test_bodies_and_answers_are_sealed_and_bound_to_their_entry(
 
 def test_an_unscoped_table_is_refused_naming_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute(
             "CREATE TABLE qbank_journal (operation TEXT NOT NULL, reference TEXT NOT NULL, "
             "idempotency_key TEXT NOT NULL, body_digest TEXT NOT NULL, body TEXT NOT NULL, "

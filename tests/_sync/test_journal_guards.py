@@ -6,6 +6,7 @@ payment; see docs/exactly-once.md."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
@@ -442,7 +443,7 @@ def test_no_account_number_at_rest(bank: Bank, journal_url: str) -> None:
         for name in (path, path.with_name(path.name + "-wal")):
             if name.exists():
                 assert ACCOUNT_NUMBER.encode() not in name.read_bytes(), name
-        with sqlite3.connect(path) as conn:
+        with contextlib.closing(sqlite3.connect(path)) as conn, conn:
             dumped = "\n".join(conn.iterdump())
         conn.close()
         assert ACCOUNT_NUMBER not in dumped

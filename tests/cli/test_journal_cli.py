@@ -3,6 +3,7 @@ the SDK filled against a served sandbox."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -30,7 +31,7 @@ def fill(server: SandboxServer, url: str) -> str:
                 )
             )
     path = url[len("sqlite:///") :]
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute(
             "UPDATE qbank_journal SET created_at = created_at - 90000 WHERE reference = 'invoice:old'"
         )
