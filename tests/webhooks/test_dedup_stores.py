@@ -10,9 +10,9 @@ N = 200 on SQLite and Redis; ``slow``: N = 1,000 on SQLite, Redis and PostgreSQL
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -275,16 +275,22 @@ def test_a_receiver_with_a_skewed_clock_keeps_the_servers_leases_and_retention(
 ) -> None:
     import psycopg
 
-    faketime = shutil.which("faketime")
-    if faketime is None:
-        pytest.skip("needs libfaketime (apt-get install faketime)")
+    from ..exactly_once.fleet import FAKETIME
+    from ..servers import missing
+
+    if not FAKETIME.exists():
+        missing("libfaketime", "faketime")
+    # The library preloaded with its clock in the environment, not the `faketime` wrapper: the
+    # wrapper shares a named semaphore per pid, which a SIGKILLed one elsewhere can leave behind.
+    env = {**os.environ, "LD_PRELOAD": str(FAKETIME), "FAKETIME": skew, "FAKETIME_NO_CACHE": "1"}
     with EventDeduplicator(store=postgres_url) as dedup:
         assert dedup.first_time("evt_held")  # a 5-minute lease, on the server's clock
         result = subprocess.run(
-            [faketime, "-f", skew, sys.executable, "-c", SKEWED_CHILD, postgres_url, "evt_held"],
+            [sys.executable, "-c", SKEWED_CHILD, postgres_url, "evt_held"],
             capture_output=True,
             text=True,
             check=False,
+            env=env,
         )
         assert result.returncode == 0, result.stderr
         child_time, claimed = result.stdout.split()
